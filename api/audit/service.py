@@ -1,0 +1,182 @@
+"""Append-only, hash-chained audit log. Written in the caller's transaction; never updated."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Select, select, text
+from sqlalchemy.orm import Session
+
+from api.audit.models import AuditEntry
+from api.db import utcnow
+
+GENESIS = "0" * 64
+_PG_LOCK_KEY = 0x434D4D53  # "CMMS": serialises audit writers on PostgreSQL until commit
+
+ACTIONS = frozenset(
+    {
+        "create",
+        "read",
+        "update",
+        "delete",
+        "transition",
+        "assign",
+        "unassign",
+        "upload",
+        "download",
+        "login",
+        "login_failed",
+        "logout",
+        "token_reuse",
+        "export",
+        "import",
+        "password_reset",
+        "password_change",
+        "deactivate",
+        "activate",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who did it and from where."""
+
+    actor_id: int | None = None
+    ip: str | None = None
+    request_id: str | None = None
+
+
+def origin_of(request: Request, actor_id: int | None = None) -> Origin:
+    return Origin(
+        actor_id=actor_id,
+        ip=request.client.host if request.client else None,
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="microseconds")
+
+
+def canonical(entry: AuditEntry) -> bytes:
+    body = {
+        "id": entry.id,
+        "at": _iso(entry.at),
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "ip": entry.ip,
+        "request_id": entry.request_id,
+        "details": entry.details or {},
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(entry.prev_hash.encode("ascii") + canonical(entry)).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    origin: Origin,
+    action: str,
+    entity_type: str,
+    entity_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    entry = AuditEntry(
+        id=(last.id + 1) if last else 1,
+        at=utcnow(),
+        actor_id=origin.actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        ip=origin.ip,
+        request_id=origin.request_id,
+        details=json.loads(json.dumps(details or {}, default=str)),
+        prev_hash=last.hash if last else GENESIS,
+    )
+    entry.hash = compute_hash(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    entry_id: int
+    reason: str
+
+
+def verify(session: Session, *, batch: int = 5000) -> tuple[int, ChainBreak | None]:
+    """Walk the chain in order; return (entries checked, first break or None)."""
+    expected_prev = GENESIS
+    expected_id = 1
+    checked = 0
+    for entry in _walk(session, batch):
+        if entry.id != expected_id:
+            return checked, ChainBreak(expected_id, f"entry {expected_id} is missing (next is {entry.id})")
+        if entry.prev_hash != expected_prev:
+            return checked, ChainBreak(entry.id, "prev_hash does not match the previous entry's hash")
+        if compute_hash(entry) != entry.hash:
+            return checked, ChainBreak(entry.id, "content does not match its hash (altered)")
+        expected_prev = entry.hash
+        expected_id += 1
+        checked += 1
+    return checked, None
+
+
+def _walk(session: Session, batch: int) -> Iterator[AuditEntry]:
+    after = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].id
+        session.expunge_all()
+
+
+def search(
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    actor_id: int | None = None,
+    action: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Select[tuple[AuditEntry]]:
+    stmt = select(AuditEntry)
+    if entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    if actor_id is not None:
+        stmt = stmt.where(AuditEntry.actor_id == actor_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if start:
+        stmt = stmt.where(AuditEntry.at >= start)
+    if end:
+        stmt = stmt.where(AuditEntry.at < end)
+    return stmt

@@ -1,0 +1,227 @@
+"""The ``cmms`` command: what operators need without the web."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from api.config import ROOT, get_settings
+
+app = typer.Typer(
+    help="CMMS - Case Management and Monitoring System", no_args_is_help=True, pretty_exceptions_enable=False
+)
+users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration and load missing reference data."""
+    from api import migrate as migrations
+    from api.db import unit_of_work
+    from api.reference.loader import load_reference
+
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    with unit_of_work() as session:
+        added = load_reference(session)
+        admin = None
+        if settings.admin_password:
+            from api.users import service as users_service
+
+            admin = users_service.ensure_admin(session, password=settings.admin_password)
+    typer.echo(
+        f"schema at {migrations.head_revision()}; reference rows added: "
+        + ", ".join(f"{k} {v}" for k, v in added.items())
+    )
+    if admin is not None:
+        typer.echo("created user 'admin' from CMMS_ADMIN_PASSWORD")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="login name (lower case)")],
+    role: Annotated[list[str], typer.Option(help="a role; repeat for several")],
+    full_name: Annotated[str | None, typer.Option(help="defaults to the username")] = None,
+    district: Annotated[str | None, typer.Option(help="district code (e.g. KHI-S) or id")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Create a user (the same policy and checks as the API)."""
+    from pydantic import ValidationError
+    from sqlalchemy import select
+
+    from api.audit.service import Origin
+    from api.db import unit_of_work
+    from api.errors import AppError
+    from api.reference.models import District
+    from api.users import service as users_service
+    from api.users.schemas import UserCreate
+
+    if not password_stdin:
+        _fail("give the password on standard input with --password-stdin (never on the command line)", 2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    with unit_of_work() as session:
+        district_id = None
+        if district:
+            found = session.scalar(
+                select(District).where(
+                    (District.code == district.upper())
+                    | (District.id == (int(district) if district.isdigit() else -1))
+                )
+            )
+            if found is None:
+                _fail(f"unknown district {district!r}", 2)
+            district_id = found.id
+        try:
+            data = UserCreate(
+                username=username,
+                password=password,
+                full_name=full_name or username,
+                roles=role,
+                district_id=district_id,
+            )
+            user = users_service.create_user(session, data=data, origin=Origin())
+        except ValidationError as exc:
+            _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), 2)
+        except AppError as exc:
+            details = "; ".join(e["msg"] for e in exc.errors or [])
+            _fail(f"{exc.detail} {details}".strip(), 2)
+        typer.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo users (every role, several districts) and print their logins."""
+    from api.db import unit_of_work
+    from api.demo import DEMO_PASSWORD
+    from api.demo import seed_demo as seed
+
+    with unit_of_work() as session:
+        created = seed(session)
+    if created:
+        typer.echo(f"demo users created: {len(created)}")
+    typer.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    from api.demo import DEMO_USERS
+
+    for username, _full_name, roles, district in DEMO_USERS:
+        typer.echo(f"  {username:<14} {', '.join(roles):<34} {district or 'province'}")
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path, typer.Option(help="where to write")] = ROOT / "openapi" / "openapi.json",
+) -> None:
+    """Write the OpenAPI document of the app (committed at openapi/openapi.json)."""
+    from api.main import create_app
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 naming the first broken entry."""
+    from api.audit import service
+    from api.db import unit_of_work
+
+    with unit_of_work(write=False) as session:
+        checked, broken = service.verify(session)
+    if broken is not None:
+        typer.echo(
+            f"audit chain BROKEN at entry {broken.entry_id}: {broken.reason} "
+            f"({checked} entries before it are intact)",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"audit chain intact: {checked} entries")
+
+
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="the backup file to write")]) -> None:
+    """Copy the database to FILE while the service runs (SQLite online backup; pg_dump -Fc)."""
+    url = make_url(get_settings().database_url)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    if url.drivername.startswith("sqlite"):
+        src = sqlite3.connect(url.database)
+        dst = sqlite3.connect(file)
+        with dst:
+            src.backup(dst)
+        dst.close()
+        src.close()
+    else:
+        _pg(["pg_dump", "--format=custom", "--no-owner", "--file", str(file)], url)
+    typer.echo(f"backed up to {file}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="a file written by `cmms backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="replace the current database without asking")] = False,
+) -> None:
+    """Replace the database with the contents of FILE. Stop the service first."""
+    if not file.is_file():
+        _fail(f"no such file: {file}", 2)
+    if not yes:
+        typer.confirm("This replaces every row of the current database. Continue?", abort=True)
+    url = make_url(get_settings().database_url)
+    if url.drivername.startswith("sqlite"):
+        src = sqlite3.connect(file)
+        dst = sqlite3.connect(url.database)
+        with dst:
+            src.backup(dst)
+        dst.close()
+        src.close()
+    else:
+        _pg(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--dbname",
+                url.database or "",
+                str(file),
+            ],
+            url,
+        )
+    typer.echo(f"restored from {file}")
+
+
+def _pg(cmd: list[str], url) -> None:  # type: ignore[no-untyped-def]
+    if shutil.which(cmd[0]) is None:
+        _fail(f"{cmd[0]} is not installed (PostgreSQL client tools)", 2)
+    env = {
+        **os.environ,
+        "PGHOST": url.host or "localhost",
+        "PGPORT": str(url.port or 5432),
+        "PGUSER": url.username or "",
+        "PGPASSWORD": url.password or "",
+        "PGDATABASE": url.database or "",
+    }
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        _fail(f"{cmd[0]} failed: {result.stderr.strip()}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,64 @@
+"""Settings: one pydantic-settings class read from the environment (``CMMS_*`` and ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "change-me-this-is-not-a-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. The README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(env_prefix="CMMS_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = Field(
+        "production", description="development relaxes the secret check; production is the default"
+    )
+    database_url: str = Field(
+        f"sqlite:///{ROOT / 'var' / 'cmms.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "CMMS_DATABASE_URL"),
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user:pw@host/db",
+    )
+    jwt_secret: str = Field(DEFAULT_SECRET, description="HS256 signing key, 32+ bytes")
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(14, ge=1, le=365)
+    lockout_threshold: int = Field(5, ge=1, description="failed logins in a row before a lock")
+    lockout_minutes: int = Field(15, ge=1)
+    files_dir: Path = Field(ROOT / "var" / "files", description="private document storage")
+    max_upload_mb: int = Field(50, ge=1)
+    spa_dir: Path = Field(ROOT / "frontend" / "dist", description="built SPA served at /")
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed to call the API")
+    timezone: str = "Asia/Karachi"
+    log_level: str = "INFO"
+    log_json: bool = True
+    admin_password: str | None = Field(None, description="creates user admin on an empty database")
+    demo: bool = Field(True, description="make run seeds the demo unless CMMS_DEMO=0")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_secret(self) -> Settings:
+        if self.env != "development" and (
+            self.jwt_secret == DEFAULT_SECRET or len(self.jwt_secret.encode()) < 32
+        ):
+            raise ValueError(
+                "CMMS_JWT_SECRET must be set to a random value of at least 32 bytes "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`); "
+                "the built-in default is accepted only with CMMS_ENV=development"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

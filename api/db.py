@@ -1,0 +1,209 @@
+"""Engine, declarative Base, and the request's unit of work.
+
+SQLite runs in WAL mode with foreign keys and a busy timeout; a session opened for writing starts
+its transaction with ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing half-way.
+PostgreSQL runs through psycopg 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
+from sqlalchemy import DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+from api.config import get_settings
+from api.errors import AppError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+WRITE_OPTION = "cmms_write"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Versioned:
+    """Optimistic concurrency: ``version`` grows on every UPDATE and is the resource's ETag."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes stored in UTC on both databases (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, *, pooled: bool = True) -> Engine:
+    """``pooled=False`` for one-shot tools (migrations, CLI) that must leave no connection behind."""
+    extra: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **extra)
+        _configure_sqlite(engine)
+        return engine
+    if pooled:
+        extra = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    return create_engine(url, **extra)
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return make_engine(get_settings().database_url)
+
+
+@lru_cache
+def _sessionmakers() -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+    engine = get_engine()
+    read = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    write = sessionmaker(
+        bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False, autoflush=True
+    )
+    return read, write
+
+
+def new_session(*, write: bool) -> Session:
+    read, writer = _sessionmakers()
+    return (writer if write else read)()
+
+
+@contextmanager
+def unit_of_work(*, write: bool = True) -> Iterator[Session]:
+    """A session for scripts and the CLI: commits at the end, rolls back on error."""
+    session = new_session(write=write)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_db(request: Request) -> Session:
+    """The request's session. The router's UnitOfWorkRoute commits it once before the response."""
+    session = getattr(request.state, "db", None)
+    if session is None:
+        session = new_session(write=request.method not in READ_METHODS)
+        request.state.db = session
+    return session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def get_write_db(request: Request) -> Session:
+    """For the few reads that write (audited reads of sensitive records): a writing transaction."""
+    session = getattr(request.state, "db", None)
+    if session is None:
+        session = new_session(write=True)
+        request.state.db = session
+    return session
+
+
+WriteDbSession = Annotated[Session, Depends(get_write_db)]
+
+
+class UnitOfWorkRoute(APIRoute):
+    """Every router uses this route class (``APIRouter(route_class=UnitOfWorkRoute)``).
+
+    Commits the request's session once, after the endpoint returns and before the response is
+    sent; rolls back on error (unless the error asks to keep its changes, e.g. a failed login's
+    counter). A failed commit becomes a problem response, so nothing is acknowledged and lost."""
+
+    def get_route_handler(self) -> Any:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except AppError as exc:
+                await _finish(request, commit=exc.keep_changes)
+                raise
+            except BaseException:
+                await _finish(request, commit=False)
+                raise
+            await _finish(request, commit=True)
+            return response
+
+        return run
+
+
+async def _finish(request: Request, *, commit: bool) -> None:
+    session = getattr(request.state, "db", None)
+    if session is None:
+        return
+    request.state.db = None
+
+    def done() -> None:
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+
+    await run_in_threadpool(done)

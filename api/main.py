@@ -1,0 +1,145 @@
+"""create_app(): routers, middleware, error handlers, operationIds, and the SPA at /."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import errors
+from api.audit.router import router as audit_router
+from api.auth.router import router as auth_router
+from api.config import Settings, get_settings
+from api.errors import Problem
+from api.health.router import router as health_router
+from api.observability import Metrics, ObservabilityMiddleware, configure_logging
+from api.reference.router import router as reference_router
+from api.users.router import router as users_router
+
+VERSION = "0.1.0"
+
+TAGS = [
+    {"name": "auth", "description": "Sign in (OAuth2 password flow), refresh rotation, sign out."},
+    {"name": "users", "description": "The signed-in user, and user management for administrators."},
+    {
+        "name": "reference",
+        "description": "Districts, courts, police stations, the statute catalogue, "
+        "adjournment reasons, holidays and deadline rules.",
+    },
+    {
+        "name": "audit",
+        "description": "The append-only, hash-chained audit log (auditors, prosecutor general).",
+    },
+    {"name": "system", "description": "Liveness, readiness and Prometheus metrics."},
+]
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+class LongCache:
+    """Hashed SPA assets never change under one name: cache them for a year."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"cache-control", b"public, max-age=31536000, immutable"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _mount_spa(app: FastAPI, spa_dir: Path) -> None:
+    """Serve the built SPA: /assets with long caching; any other unknown GET that is not an API path
+    answers with index.html so deep links like /cases/12 work."""
+    index = spa_dir / "index.html"
+    if (spa_dir / "assets").is_dir():
+        app.mount("/assets", LongCache(StaticFiles(directory=spa_dir / "assets")), name="assets")
+
+    api_prefixes = ("/api/", "/health", "/ready", "/metrics", "/docs", "/redoc", "/openapi.json")
+
+    async def spa_or_problem(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path
+        if (
+            exc.status_code == 404
+            and request.method in ("GET", "HEAD")
+            and index.is_file()
+            and not path.startswith(api_prefixes)
+        ):
+            candidate = (spa_dir / path.lstrip("/")).resolve()
+            if candidate.is_file() and candidate.is_relative_to(spa_dir.resolve()):
+                return FileResponse(candidate)
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return await errors.http_exception_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, spa_or_problem)  # type: ignore[arg-type]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="CMMS API",
+        version=VERSION,
+        summary="Case Management and Monitoring System for public prosecution services.",
+        description="The one HTTP API of CMMS, used by the SPA, third-party systems and scripts. "
+        "Every error is application/problem+json (RFC 9457).",
+        openapi_tags=TAGS,
+        generate_unique_id_function=_operation_id,
+        separate_input_output_schemas=False,
+    )
+    app.state.metrics = Metrics()
+    errors.install_handlers(app)
+    for router in (health_router, auth_router, users_router, reference_router, audit_router):
+        app.include_router(router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=False,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID"],
+        )
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
+    _mount_spa(app, settings.spa_dir)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    for name, sub in (
+        Problem.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}).items()
+    ):
+        schema["components"]["schemas"][name] = sub
+    schema["components"]["schemas"]["Problem"].pop("$defs", None)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.permissions import Role
+
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
+
+
+def _unique_roles(roles: list[Role] | None) -> list[Role] | None:
+    if roles is None:
+        return None
+    if len(set(roles)) != len(roles):
+        raise ValueError("each role at most once")
+    return sorted(roles)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    full_name: str
+    roles: list[Role]
+    district_id: int | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=USERNAME_PATTERN, description="lower-case letters, digits, . _ -")
+    password: str = Field(min_length=1, max_length=256)
+    full_name: str = Field(min_length=1, max_length=200)
+    roles: list[Role] = Field(min_length=1, max_length=8)
+    district_id: int | None = Field(None, ge=1)
+
+    _roles = field_validator("roles")(_unique_roles)
+
+    @field_validator("full_name")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("must not be blank")
+        return v
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(None, min_length=1, max_length=200)
+    roles: list[Role] | None = Field(None, min_length=1, max_length=8)
+    district_id: int | None = Field(None, ge=1)
+    is_active: bool | None = None
+
+    _roles = field_validator("roles")(_unique_roles)
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)

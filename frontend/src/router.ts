@@ -1,0 +1,112 @@
+import {
+  createRouter,
+  createWebHistory,
+  type RouteLocationNormalized,
+  type RouteRecordRaw,
+  type Router,
+  type RouterHistory,
+} from 'vue-router'
+import { restore, session } from './auth/session'
+import { dropFlashUnlessFor, showFlash } from './flash'
+import type { Role } from './api/types'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** reachable without signing in */
+    public?: boolean
+    /** any of these roles may open it */
+    roles?: readonly Role[]
+    /** i18n key of the page title */
+    title?: string
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./views/LoginView.vue'),
+    meta: { public: true, title: 'login.title' },
+  },
+  {
+    path: '/',
+    name: 'home',
+    component: () => import('./views/HomeView.vue'),
+    meta: { title: 'home.title' },
+  },
+  {
+    path: '/admin/users',
+    name: 'users',
+    component: () => import('./views/admin/UsersView.vue'),
+    meta: { roles: ['admin'], title: 'users.title' },
+  },
+  {
+    path: '/admin/users/new',
+    name: 'user-new',
+    component: () => import('./views/admin/UserNewView.vue'),
+    meta: { roles: ['admin'], title: 'userForm.createTitle' },
+  },
+  {
+    path: '/admin/users/:id(\\d+)',
+    name: 'user-detail',
+    component: () => import('./views/admin/UserDetailView.vue'),
+    props: (route) => ({ id: Number(route.params.id) }),
+    meta: { roles: ['admin'], title: 'users.title' },
+  },
+  {
+    path: '/admin/reference',
+    redirect: { name: 'reference', params: { kind: 'districts' } },
+  },
+  {
+    path: '/admin/reference/:kind(districts|courts|police-stations|offences|adjournment-reasons)',
+    name: 'reference',
+    component: () => import('./views/admin/ReferenceView.vue'),
+    props: true,
+    meta: { roles: ['admin'], title: 'reference.title' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('./views/NotFoundView.vue'),
+    meta: { public: true, title: 'notFound.title' },
+  },
+]
+
+/** Where to go, given who is signed in: the route guard, exported for tests. */
+export async function guard(to: RouteLocationNormalized) {
+  await restore()
+  const signedIn = session.status === 'signed-in' && session.user
+  if (to.name === 'login' && signedIn) {
+    const next = typeof to.query.next === 'string' ? to.query.next : '/'
+    return safeNext(next)
+  }
+  if (to.meta.public) return true
+  if (!signedIn) {
+    return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  }
+  const needed = to.meta.roles
+  if (needed && !needed.some((r) => session.user!.roles.includes(r))) {
+    showFlash(needed.includes('admin') ? 'app.adminOnly' : 'app.notAllowed', 'error', '/')
+    return { name: 'home' }
+  }
+  return true
+}
+
+/** Only same-app paths may be a `next` target (no open redirect to another site). */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//')) return '/'
+  if (next.includes('\\')) return '/'
+  if (next.startsWith('/login')) return '/'
+  return next
+}
+
+export function makeRouter(history: RouterHistory = createWebHistory('/')): Router {
+  const router = createRouter({
+    history,
+    routes,
+    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  })
+  router.beforeEach((to) => dropFlashUnlessFor(to.path))
+  router.beforeEach(guard)
+  return router
+}
