@@ -14,16 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from fastapi.routing import APIRoute
+from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from api.config import get_settings
-from api.errors import AppError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -164,46 +161,3 @@ def get_write_db(request: Request) -> Session:
 
 
 WriteDbSession = Annotated[Session, Depends(get_write_db)]
-
-
-class UnitOfWorkRoute(APIRoute):
-    """Every router uses this route class (``APIRouter(route_class=UnitOfWorkRoute)``).
-
-    Commits the request's session once, after the endpoint returns and before the response is
-    sent; rolls back on error (unless the error asks to keep its changes, e.g. a failed login's
-    counter). A failed commit becomes a problem response, so nothing is acknowledged and lost."""
-
-    def get_route_handler(self) -> Any:
-        handler = super().get_route_handler()
-
-        async def run(request: Request) -> Response:
-            try:
-                response = await handler(request)
-            except AppError as exc:
-                await _finish(request, commit=exc.keep_changes)
-                raise
-            except BaseException:
-                await _finish(request, commit=False)
-                raise
-            await _finish(request, commit=True)
-            return response
-
-        return run
-
-
-async def _finish(request: Request, *, commit: bool) -> None:
-    session = getattr(request.state, "db", None)
-    if session is None:
-        return
-    request.state.db = None
-
-    def done() -> None:
-        try:
-            if commit:
-                session.commit()
-            else:
-                session.rollback()
-        finally:
-            session.close()
-
-    await run_in_threadpool(done)

@@ -273,10 +273,9 @@ def install_handlers(app: FastAPI) -> None:
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries documenting problem+json answers."""
+    """OpenAPI ``responses=`` entries documenting problem+json answers (schema ``Problem``)."""
     return {
         s: {
-            "model": Problem,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             "description": _STATUS_CLASSES[s].title if s in _STATUS_CLASSES else "Error",
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Send a unique key (e.g. a UUID) to make a retry safe: the same key and request "
+    "replay the first answer; the same key with another request is a 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"},
+}
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -141,5 +152,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     ):
         schema["components"]["schemas"][name] = sub
     schema["components"]["schemas"]["Problem"].pop("$defs", None)
+    problem_422 = errors.problem_responses(422)[422]
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            # FastAPI's default 422 describes its own body; ours is problem+json everywhere
+            if "HTTPValidationError" in json.dumps(operation.get("responses", {}).get("422", {})):
+                operation["responses"]["422"] = problem_422
+        post = operations.get("post")
+        if post is not None and not post.get("x-cmms-public"):
+            post.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schema["components"]["schemas"].pop(unused, None)
     app.openapi_schema = schema
     return schema

@@ -30,14 +30,16 @@ def pytest_configure(config: pytest.Config) -> None:
         url = _STACK.enter_context(cluster())
     else:
         url = f"sqlite:///{tmp / 'test.db'}"
-    os.environ.update({
-        "CMMS_ENV": "test",
-        "CMMS_JWT_SECRET": secrets.token_urlsafe(48),
-        "DATABASE_URL": url,
-        "CMMS_FILES_DIR": str(tmp / "files"),
-        "CMMS_LOG_JSON": "true",
-        "CMMS_LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "CMMS_ENV": "test",
+            "CMMS_JWT_SECRET": secrets.token_urlsafe(48),
+            "DATABASE_URL": url,
+            "CMMS_FILES_DIR": str(tmp / "files"),
+            "CMMS_LOG_JSON": "true",
+            "CMMS_LOG_LEVEL": "WARNING",
+        }
+    )
     os.environ.pop("CMMS_ADMIN_PASSWORD", None)
     config.cmms_tmp = tmp  # type: ignore[attr-defined]
 
@@ -127,11 +129,17 @@ def make_user(db: Any, district_ids: dict[str, int]) -> Callable[..., Any]:
 
     counter = iter(range(1, 10_000))
 
-    def make(*roles: str, district: str | None = None, username: str | None = None,
-             password: str = PASSWORD) -> Any:
+    def make(
+        *roles: str, district: str | None = None, username: str | None = None, password: str = PASSWORD
+    ) -> Any:
         name = username or f"{(roles or ('user',))[0].replace('_', '')}{next(counter)}"
-        data = UserCreate(username=name, password=password, full_name=f"Test {name}", roles=list(roles),
-                          district_id=district_ids[district] if district else None)
+        data = UserCreate(
+            username=name,
+            password=password,
+            full_name=f"Test {name}",
+            roles=list(roles),
+            district_id=district_ids[district] if district else None,
+        )
         return service.create_user(db, data=data, origin=Origin())
 
     return make
@@ -150,7 +158,9 @@ def login(client: Any) -> Callable[..., dict[str, str]]:
 
 
 @pytest.fixture
-def as_role(make_user: Callable[..., Any], login: Callable[..., dict[str, str]]) -> Callable[..., dict[str, str]]:
+def as_role(
+    make_user: Callable[..., Any], login: Callable[..., dict[str, str]]
+) -> Callable[..., dict[str, str]]:
     """Headers of a fresh user holding the given roles."""
 
     def do(*roles: str, district: str | None = None) -> dict[str, str]:
@@ -158,3 +168,78 @@ def as_role(make_user: Callable[..., Any], login: Callable[..., dict[str, str]])
         return login(user.username)
 
     return do
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """argon2 with the production cost takes ~0.3 s a hash; the suite uses a cheap argon2 (same
+    scheme, same code paths) so it stays fast. test_auth checks the production context separately."""
+    from passlib.context import CryptContext
+
+    from api import security
+
+    original = security.pwd_context
+    security.pwd_context = CryptContext(
+        schemes=["argon2", "bcrypt"],
+        deprecated=["bcrypt"],
+        argon2__memory_cost=1024,
+        argon2__rounds=1,
+        argon2__parallelism=1,
+    )
+    security._DUMMY_HASH = security.pwd_context.hash(secrets.token_urlsafe(16))
+    try:
+        yield
+    finally:
+        security.pwd_context = original
+
+
+@pytest.fixture
+def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the same kind as the suite's (never the shared one), removed afterwards."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"cmms_fresh_{secrets.token_hex(6)}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def use_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Point the process's settings and engine at another database for the rest of the test
+    (CLI tests run in-process); the suite's own settings come back afterwards. The suite's engine
+    object stays alive in the ``engine`` fixture, so nothing shared is disposed here."""
+    from api import config, db
+
+    def clear() -> None:
+        config.get_settings.cache_clear()
+        db._sessionmakers.cache_clear()
+        db.get_engine.cache_clear()
+
+    suite_engine = db.get_engine()
+    switched = False
+
+    def use(url: str) -> None:
+        nonlocal switched
+        if switched:
+            db.get_engine().dispose()
+        monkeypatch.setenv("DATABASE_URL", url)
+        clear()
+        switched = True
+
+    yield use
+    if switched:
+        db.get_engine().dispose()
+    monkeypatch.undo()
+    clear()
+    assert db.get_engine().url == suite_engine.url

@@ -22,7 +22,9 @@ from pathlib import Path
 def bindir() -> Path | None:
     candidates = []
     if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
+        out = subprocess.run(
+            ["pg_config", "--bindir"], capture_output=True, text=True, check=False
+        ).stdout.strip()
         candidates.append(out)
     candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
     for c in candidates:
@@ -68,23 +70,51 @@ def cluster(dbname: str = "cmms_test") -> Iterator[str]:
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     try:
         subprocess.run(
-            _as_owner([str(bins / "initdb"), "-D", str(data), "-U", "cmms", "--auth=trust", "-E", "UTF8",
-                       "--no-sync"], owner),
-            check=True, capture_output=True, env=env,
+            _as_owner(
+                [
+                    str(bins / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "cmms",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
+                owner,
+            ),
+            check=True,
+            capture_output=True,
+            env=env,
         )
-        opts = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         subprocess.run(
-            _as_owner([str(bins / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w",
-                       "start"], owner),
-            check=True, capture_output=True, env=env,
+            _as_owner(
+                [str(bins / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
+                owner,
+            ),
+            check=True,
+            capture_output=True,
+            env=env,
         )
-        subprocess.run([str(bins / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "cmms", dbname],
-                       check=True, capture_output=True, env=env)
+        subprocess.run(
+            [str(bins / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "cmms", dbname],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
         yield f"postgresql+psycopg://cmms@127.0.0.1:{port}/{dbname}"
     finally:
-        subprocess.run(_as_owner([str(bins / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], owner),
-                       capture_output=True, check=False, env=env)
+        subprocess.run(
+            _as_owner([str(bins / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], owner),
+            capture_output=True,
+            check=False,
+            env=env,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

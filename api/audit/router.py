@@ -8,10 +8,11 @@ from pydantic import AwareDatetime
 from api.audit import service
 from api.audit.models import AuditEntry
 from api.audit.schemas import AuditEntryOut
-from api.db import UnitOfWorkRoute, WriteDbSession
+from api.db import WriteDbSession
 from api.errors import problem_responses
 from api.pagination import Page, Paging, paginate
 from api.permissions import Perm, Principal, require
+from api.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=UnitOfWorkRoute)
 

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Form, Request, Response
 from api.audit import service as audit
 from api.auth import service
 from api.auth.schemas import RefreshRequest, TokenPair
-from api.db import DbSession, UnitOfWorkRoute
+from api.db import DbSession
 from api.errors import problem_responses
 from api.permissions import Perm, Principal, require
+from api.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=UnitOfWorkRoute)
 

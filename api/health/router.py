@@ -6,8 +6,9 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from api import migrate
-from api.db import UnitOfWorkRoute, get_engine
+from api.db import get_engine
 from api.errors import ServiceUnavailable, problem_responses
+from api.routing import UnitOfWorkRoute
 
 router = APIRouter(tags=["system"], route_class=UnitOfWorkRoute)
 

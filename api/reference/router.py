@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.audit import service as audit
 from api.concurrency import set_etag
-from api.db import DbSession, UnitOfWorkRoute
+from api.db import DbSession
 from api.errors import problem_responses
 from api.pagination import Page, Paging, paginate
 from api.permissions import Perm, Principal, require
@@ -24,6 +24,7 @@ from api.reference.models import (
     Offence,
     PoliceStation,
 )
+from api.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/api/v1/reference", tags=["reference"], route_class=UnitOfWorkRoute)
 

@@ -71,6 +71,12 @@ def update(
     row = get(session, model, item_id)
     check_if_match(if_match, kind, row.id, row.version)
     changes = data.model_dump(exclude_unset=True)
+    required = [k for k, v in changes.items() if v is None and not model.__table__.c[k].nullable]
+    if required:
+        raise ValidationFailed(
+            "These fields cannot be cleared.",
+            errors=[{"loc": ["body", k], "msg": "Must not be null."} for k in required],
+        )
     _check_refs(session, changes)
     diff = {k: {"from": getattr(row, k), "to": v} for k, v in changes.items() if getattr(row, k) != v}
     if not diff:

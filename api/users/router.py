@@ -6,10 +6,11 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.audit import service as audit
 from api.concurrency import set_etag
-from api.db import DbSession, UnitOfWorkRoute
+from api.db import DbSession
 from api.errors import problem_responses
 from api.pagination import Page, Paging, paginate
 from api.permissions import Perm, Principal, Role, require
+from api.routing import UnitOfWorkRoute
 from api.users import service
 from api.users.models import User
 from api.users.schemas import PasswordChange, PasswordReset, UserCreate, UserOut, UserUpdate

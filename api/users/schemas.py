@@ -60,6 +60,20 @@ class UserUpdate(BaseModel):
 
     _roles = field_validator("roles")(_unique_roles)
 
+    @field_validator("full_name", "roles", "is_active", mode="before")
+    @classmethod
+    def _not_null(cls, v: object) -> object:
+        if v is None:
+            raise ValueError("must not be null (leave the field out to keep it)")
+        return v
+
+    @field_validator("full_name")
+    @classmethod
+    def _strip(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("must not be blank")
+        return v.strip() if v is not None else v
+
 
 class PasswordReset(BaseModel):
     model_config = ConfigDict(extra="forbid")

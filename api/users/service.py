@@ -124,9 +124,9 @@ def update_user(
         user.full_name = changes["full_name"].strip()
     if "roles" in changes:
         wanted = {r.value for r in roles}
-        user.role_rows = [r for r in user.role_rows if r.role in wanted] + [
-            UserRole(role=r) for r in sorted(wanted - set(user.roles))
-        ]
+        kept = [r for r in user.role_rows if r.role in wanted]
+        added = [UserRole(role=r) for r in wanted - set(user.roles)]
+        user.role_rows = sorted(kept + added, key=lambda r: r.role)  # as a fresh load orders them
     user.district_id = district_id
     if "is_active" in changes:
         user.is_active = changes["is_active"]

@@ -1,5 +1,6 @@
 /** The district list, loaded once per page load (about 70 rows) and shared by every screen. */
 import { computed, ref } from 'vue'
+import { useI18n } from 'vue-i18n'
 import { api } from './api/client'
 import type { District } from './api/types'
 
@@ -36,13 +37,19 @@ export function loadDistricts(force = false): Promise<void> {
 
 export function useDistricts() {
   void loadDistricts()
+  const { locale } = useI18n({ useScope: 'global' })
   const byId = computed(() => new Map(districts.value.map((d) => [d.id, d])))
+  /** the district's name in the current language (the Urdu name when there is one) */
+  function label(d: District): string {
+    return locale.value === 'ur' && d.name_ur ? d.name_ur : d.name
+  }
   const sorted = computed(() =>
     [...districts.value].sort((a, b) => a.province.localeCompare(b.province) || a.name.localeCompare(b.name)),
   )
   function districtName(id: number | null | undefined): string {
     if (id === null || id === undefined) return ''
-    return byId.value.get(id)?.name ?? `#${id}`
+    const d = byId.value.get(id)
+    return d ? label(d) : `#${id}`
   }
-  return { districts, sorted, byId, loaded, districtName }
+  return { districts, sorted, byId, loaded, districtName, label }
 }

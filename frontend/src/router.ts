@@ -58,7 +58,7 @@ export const routes: RouteRecordRaw[] = [
     redirect: { name: 'reference', params: { kind: 'districts' } },
   },
   {
-    path: '/admin/reference/:kind(districts|courts|police-stations|offences|adjournment-reasons)',
+    path: '/admin/reference/:kind(districts|courts|police-stations|offences|adjournment-reasons|holidays|deadline-rules)',
     name: 'reference',
     component: () => import('./views/admin/ReferenceView.vue'),
     props: true,

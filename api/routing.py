@@ -1,0 +1,86 @@
+"""The route class every router uses: the request's unit of work and Idempotency-Key handling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
+
+from api.db import get_db
+from api.errors import AppError, ValidationFailed
+from api.idempotency import service as idempotency
+
+
+class UnitOfWorkRoute(APIRoute):
+    """Every router uses this route class (``APIRouter(route_class=UnitOfWorkRoute)``).
+
+    Commits the request's session once, after the endpoint returns and before the response is
+    sent; rolls back on error (unless the error asks to keep its changes, e.g. a failed login's
+    counter). A failed commit becomes a problem response, so nothing is acknowledged and lost."""
+
+    def get_route_handler(self) -> Any:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            pending = None
+            if request.method == "POST" and request.headers.get(idempotency.HEADER):
+                replay, pending = await _idempotency_check(request)
+                if replay is not None:
+                    return replay
+            try:
+                response = await handler(request)
+            except AppError as exc:
+                await _finish(request, commit=exc.keep_changes)
+                raise
+            except BaseException:
+                await _finish(request, commit=False)
+                raise
+            if pending is not None:
+                session = get_db(request) if getattr(request.state, "db", None) is None else request.state.db
+                idempotency.remember(session, pending=pending, request=request, response=response)
+            await _finish(request, commit=True)
+            return response
+
+        return run
+
+
+async def _idempotency_check(request: Request) -> tuple[Response | None, Any]:
+    """(stored answer to replay, or None and what to remember for this first request)."""
+    key = request.headers[idempotency.HEADER]
+    if not idempotency.valid_key(key):
+        raise ValidationFailed(
+            "Idempotency-Key must be 1-200 visible ASCII characters.",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "1-200 visible ASCII characters"}],
+        )
+    user_id = idempotency.caller_id(request)
+    if user_id is None:  # unauthenticated: the route itself answers 401
+        return None, None
+    request_hash = await idempotency.fingerprint(request)
+    session = get_db(request)
+    replay = await run_in_threadpool(
+        idempotency.lookup, session, user_id=user_id, key=key, request_hash=request_hash
+    )
+    if replay is not None:
+        await _finish(request, commit=False)
+        return replay, None
+    return None, idempotency.Pending(user_id, key, request_hash)
+
+
+async def _finish(request: Request, *, commit: bool) -> None:
+    session = getattr(request.state, "db", None)
+    if session is None:
+        return
+    request.state.db = None
+
+    def done() -> None:
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+
+    await run_in_threadpool(done)
