@@ -21,8 +21,9 @@ help:
 	@echo "make openapi - regenerate openapi/openapi.json and the SPA's API types"
 
 $(BIN)/python:
-	command -v $(PYTHON) >/dev/null || PYTHON=python3
-	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	py=$$(command -v $(PYTHON) || command -v python3)
+	"$$py" -c 'import sys; assert sys.version_info >= (3, 11), "CMMS needs Python 3.11 or newer"'
+	"$$py" -m venv $(VENV)
 
 $(VENV)/.stamp-install: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
@@ -39,9 +40,9 @@ spa: frontend/node_modules/.stamp
 	cd frontend && npm run build
 
 # A random signing key kept under var/ so `make run` is safe without configuration.
-var/jwt_secret:
-	mkdir -p var && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > $@ 2>/dev/null \
-	  || python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+var/jwt_secret: | $(BIN)/python
+	mkdir -p var
+	umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
 
 RUN_ENV = CMMS_JWT_SECRET="$${CMMS_JWT_SECRET:-$$(cat var/jwt_secret)}"
 

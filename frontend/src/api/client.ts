@@ -20,7 +20,10 @@ export const authMiddleware: Middleware = {
   onRequest({ request, id }) {
     const token = getAccessToken()
     if (token) request.headers.set('Authorization', `Bearer ${token}`)
-    if (!isAuthUrl(request.url)) pending.set(id, request.clone())
+    // keep a copy to retry after a refresh; not for uploads (a second copy of a large file in
+    // memory), which the proactive refresh keeps from meeting an expired token anyway
+    const multipart = request.headers.get('Content-Type')?.startsWith('multipart/') ?? false
+    if (!isAuthUrl(request.url) && !multipart) pending.set(id, request.clone())
     return request
   },
   async onResponse({ request, response, id, options }) {

@@ -24,6 +24,8 @@ export interface ColumnDef {
   optionLabel?: string
   /** for `localized`: the field holding the Urdu text */
   urKey?: string
+  /** the column can be sorted by the API (its `sort` allow-list) */
+  sortable?: boolean
 }
 
 export interface FieldDef {
@@ -89,8 +91,8 @@ export const KINDS: readonly KindDef[] = [
     titleKey: 'name',
     filters: [q, { key: 'province', input: 'select', options: PROVINCES, optionLabel: 'reference.provinces' }],
     columns: [
-      { key: 'code', show: 'code' },
-      { key: 'name', show: 'localized', urKey: 'name_ur' },
+      { key: 'code', show: 'code', sortable: true },
+      { key: 'name', show: 'localized', sortable: true, urKey: 'name_ur' },
       { key: 'division', show: 'text' },
       { key: 'province', show: 'option', optionLabel: 'reference.provinces' },
       { key: 'status', show: 'flag', okValues: ['active'] },
@@ -117,8 +119,8 @@ export const KINDS: readonly KindDef[] = [
       { key: 'province', input: 'select', options: PROVINCES, optionLabel: 'reference.provinces' },
     ],
     columns: [
-      { key: 'name', show: 'text' },
-      { key: 'court_type', show: 'option', optionLabel: 'reference.courtTypes' },
+      { key: 'name', show: 'text', sortable: true },
+      { key: 'court_type', show: 'option', sortable: true, optionLabel: 'reference.courtTypes' },
       { key: 'district_id', show: 'district' },
       { key: 'division', show: 'text' },
       { key: 'status', show: 'flag', okValues: ['active'] },
@@ -146,7 +148,7 @@ export const KINDS: readonly KindDef[] = [
     titleKey: 'name',
     filters: [q, { key: 'district_id', input: 'district', numeric: true }],
     columns: [
-      { key: 'name', show: 'text' },
+      { key: 'name', show: 'text', sortable: true },
       { key: 'district_id', show: 'district' },
       { key: 'police_district', show: 'text' },
       { key: 'district_basis', show: 'flag', okValues: ['source'] },
@@ -170,8 +172,8 @@ export const KINDS: readonly KindDef[] = [
       { key: 'ata_scheduled', input: 'select', options: CLASSIFICATION },
     ],
     columns: [
-      { key: 'statute', show: 'code' },
-      { key: 'section', show: 'code' },
+      { key: 'statute', show: 'code', sortable: true },
+      { key: 'section', show: 'code', sortable: true },
       { key: 'title', show: 'text' },
       { key: 'ata_scheduled', show: 'text' },
       { key: 'bailable', show: 'text' },
@@ -206,7 +208,7 @@ export const KINDS: readonly KindDef[] = [
     titleKey: 'label',
     filters: [{ key: 'active', input: 'boolean' }],
     columns: [
-      { key: 'code', show: 'code' },
+      { key: 'code', show: 'code', sortable: true },
       { key: 'label', show: 'localized', urKey: 'label_ur' },
       { key: 'attributed_to', show: 'option', optionLabel: 'reference.attributed' },
       { key: 'active', show: 'bool' },
@@ -225,7 +227,7 @@ export const KINDS: readonly KindDef[] = [
     titleKey: 'name',
     filters: [{ key: 'year', input: 'select', options: ['2025', '2026', '2027'], numeric: true }],
     columns: [
-      { key: 'date', show: 'code' },
+      { key: 'date', show: 'code', sortable: true },
       { key: 'name', show: 'text' },
       { key: 'kind', show: 'text' },
       { key: 'scope', show: 'text' },
@@ -253,7 +255,7 @@ export const KINDS: readonly KindDef[] = [
     titleKey: 'code',
     filters: [],
     columns: [
-      { key: 'code', show: 'code' },
+      { key: 'code', show: 'code', sortable: true },
       { key: 'trigger_event', show: 'text' },
       { key: 'offset_days', show: 'code' },
       { key: 'offset_months', show: 'code' },
