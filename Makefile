@@ -33,11 +33,11 @@ $(VENV)/.stamp-install: pyproject.toml | $(BIN)/python
 venv install: $(VENV)/.stamp-install
 
 frontend/node_modules/.stamp: frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund
+	npm --prefix frontend ci --no-audit --no-fund
 	touch $@
 
 spa: frontend/node_modules/.stamp
-	cd frontend && npm run build
+	npm --prefix frontend run build
 
 # A random signing key kept under var/ so `make run` is safe without configuration.
 var/jwt_secret: | $(BIN)/python
@@ -79,7 +79,9 @@ pytest-postgres: install
 pytest: pytest-sqlite pytest-postgres
 
 frontend-check: frontend/node_modules/.stamp
-	cd frontend && npm run typecheck && npm run build && npm test
+	npm --prefix frontend run typecheck
+	npm --prefix frontend run build
+	npm --prefix frontend test
 
 CHROMIUM ?= /usr/bin/chromium
 e2e: install frontend-check
@@ -95,7 +97,7 @@ test: lint pytest frontend-check e2e
 
 openapi: install
 	CMMS_ENV=development $(BIN)/cmms openapi
-	cd frontend && npm run gen:api
+	npm --prefix frontend run gen:api
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache .ruff_cache

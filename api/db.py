@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from pydantic import AfterValidator, AwareDatetime
 from sqlalchemy import DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -64,6 +65,17 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-12:00 has no UTC equivalent
+        raise ValueError("date-time out of range") from None
+
+
+#: an input date-time that must carry an offset; converted to UTC (out-of-range values are a 422)
+AwareUTC = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 
 
 def utcnow() -> datetime:

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -166,6 +166,10 @@ def problem_response(
         body["errors"] = errors
     if extra:
         body.update(extra)
+    headers = dict(headers or {})
+    if body["request_id"]:
+        # set here too: a 500 is sent by the outermost middleware, outside the request-id middleware
+        headers.setdefault("X-Request-ID", body["request_id"])
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -231,6 +235,15 @@ async def database_error_handler(request: Request, exc: SQLAlchemyError) -> JSON
             code="conflict",
             title="Conflict",
             detail="The change conflicts with existing data (a duplicate or a missing reference).",
+        )
+    if isinstance(exc, DataError):  # a value the column cannot hold (out of range, bad encoding)
+        return problem_response(
+            request,
+            status=422,
+            code="validation-failed",
+            title="Invalid input",
+            detail="A value is out of range or malformed for storage.",
+            errors=[],
         )
     if isinstance(exc, StaleDataError):
         return problem_response(

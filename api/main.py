@@ -72,7 +72,7 @@ def _mount_spa(app: FastAPI, spa_dir: Path) -> None:
     if (spa_dir / "assets").is_dir():
         app.mount("/assets", LongCache(StaticFiles(directory=spa_dir / "assets")), name="assets")
 
-    api_prefixes = ("/api/", "/health", "/ready", "/metrics", "/docs", "/redoc", "/openapi.json")
+    api_prefixes = ("/api/", "/assets/", "/health", "/ready", "/metrics", "/docs", "/redoc", "/openapi.json")
 
     async def spa_or_problem(request: Request, exc: StarletteHTTPException) -> Response:
         path = request.url.path

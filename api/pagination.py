@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
@@ -14,6 +14,13 @@ from api.errors import ValidationFailed
 
 T = TypeVar("T")
 MAX_LIMIT = 200
+#: the largest id both databases store in an INTEGER column; larger ids are a 422, not a crash
+MAX_ID = 2_147_483_647
+
+#: a row id in the path (``/things/{thing_id}``)
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: an optional row id filter in the query string
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class Page(BaseModel, Generic[T]):

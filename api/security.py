@@ -8,6 +8,7 @@ Refresh tokens are opaque random strings; only their SHA-256 is stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -17,9 +18,12 @@ from pathlib import Path
 
 from jose import JWTError, jwt
 from passlib.context import CryptContext
+from passlib.exc import MissingBackendError
 
 from api.config import get_settings
 from api.db import utcnow
+
+log = logging.getLogger("cmms.security")
 
 pwd_context = CryptContext(schemes=["argon2", "bcrypt"], deprecated=["bcrypt"])
 
@@ -35,6 +39,9 @@ def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
     try:
         return pwd_context.verify_and_update(password, hashed)
     except (ValueError, TypeError):
+        return False, None
+    except MissingBackendError:  # e.g. a bcrypt hash while the bcrypt package is not installed
+        log.error("cannot verify a %s password hash: backend missing", pwd_context.identify(hashed))
         return False, None
 
 

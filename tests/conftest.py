@@ -170,6 +170,10 @@ def as_role(
     return do
 
 
+#: api.security's own password context, as shipped (the suite swaps in a cheaper one)
+SHIPPED_PASSWORD_CONTEXT: list[Any] = []
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashing() -> Iterator[None]:
     """argon2 with the production cost takes ~0.3 s a hash; the suite uses a cheap argon2 (same
@@ -179,6 +183,7 @@ def _fast_password_hashing() -> Iterator[None]:
     from api import security
 
     original = security.pwd_context
+    SHIPPED_PASSWORD_CONTEXT.append(original)
     security.pwd_context = CryptContext(
         schemes=["argon2", "bcrypt"],
         deprecated=["bcrypt"],

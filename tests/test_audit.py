@@ -3,6 +3,7 @@ and the chain under concurrent writers."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -24,14 +25,14 @@ def _entries(db):
 
 
 def test_entries_are_chained(db, make_user, client, login):
-    for i in range(3):
+    for _i in range(3):
         make_user("prosecutor", district="HYD")
     login(make_user("auditor").username)
     entries = _entries(db)
     assert len(entries) >= 5
     assert [e.id for e in entries] == list(range(1, len(entries) + 1))
     assert entries[0].prev_hash == audit.GENESIS
-    for prev, cur in zip(entries, entries[1:], strict=False):
+    for prev, cur in itertools.pairwise(entries):
         assert cur.prev_hash == prev.hash
         assert cur.hash == audit.compute_hash(cur)
     checked, broken = audit.verify(db)
@@ -203,7 +204,7 @@ def test_concurrent_writers_keep_the_chain(fresh_database_url, use_database):
                         entity_id=f"{n}-{i}",
                         details={"i": i},
                     )
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(threads_n)]

@@ -36,14 +36,22 @@ def _assert_401(r):
 
 
 def test_production_hashing_is_argon2():
-    from passlib.context import CryptContext
+    from tests.conftest import SHIPPED_PASSWORD_CONTEXT
 
-    import api.security as security
-
-    # the module's context as shipped (the suite swaps in a cheaper argon2 for speed)
-    shipped = CryptContext(schemes=["argon2", "bcrypt"], deprecated=["bcrypt"])
+    shipped = SHIPPED_PASSWORD_CONTEXT[0]
     assert shipped.default_scheme() == "argon2"
-    assert security.hash_password("a-long-enough-passphrase").startswith("$argon2")
+    hashed = shipped.hash("a-long-enough-passphrase")
+    assert hashed.startswith("$argon2id$")
+    assert shipped.verify("a-long-enough-passphrase", hashed)
+
+
+def test_unverifiable_stored_hash_is_a_401_not_a_500(client, db, make_user):
+    """A bcrypt hash from an older system (no bcrypt backend installed) or a corrupt hash."""
+    user = make_user("prosecutor", district="HYD")
+    for stored in ("$2b$12$" + "a" * 21 + "e" + "a" * 31, "not-a-hash", ""):
+        user.password_hash = stored
+        db.flush()
+        _assert_401(_token(client, user.username))
 
 
 def test_token_flow(client, make_user):
@@ -277,3 +285,37 @@ def test_authorization_header_shapes(client, signed_in):
         r = client.get(ME, headers={"Authorization": header})
         _assert_401(r)
     _assert_401(client.get(ME))
+
+
+def test_an_expired_lock_lets_the_user_in(client, db, make_user):
+    from datetime import timedelta
+
+    from api.db import utcnow
+
+    user = make_user("prosecutor", district="HYD")
+    for _ in range(get_settings().lockout_threshold):
+        _assert_401(_token(client, user.username, "Wrong-Password-xyz"))
+    assert _token(client, user.username).status_code == 429
+    row = db.get(LoginThrottle, user.username, populate_existing=True)
+    row.locked_until = utcnow() - timedelta(seconds=1)
+    db.flush()
+    assert _token(client, user.username).status_code == 200
+
+
+def test_legacy_bcrypt_hash_signs_in_and_is_upgraded_to_argon2(client, db, make_user):
+    from passlib.hash import bcrypt
+
+    user = make_user("prosecutor", district="KHI-S")
+    user.password_hash = bcrypt.hash("Legacy-Bcrypt-Pass-77")
+    db.flush()
+    r = client.post(
+        "/api/v1/auth/token", data={"username": user.username, "password": "Legacy-Bcrypt-Pass-77"}
+    )
+    assert r.status_code == 200, r.text
+    db.refresh(user)
+    assert user.password_hash.startswith("$argon2id$")
+    # and the upgraded hash still accepts the same password
+    r = client.post(
+        "/api/v1/auth/token", data={"username": user.username, "password": "Legacy-Bcrypt-Pass-77"}
+    )
+    assert r.status_code == 200

@@ -151,8 +151,8 @@ def test_401_has_www_authenticate(client):
 
 
 def test_500_is_problem_without_trace(db, caplog):
-    from api.db import UnitOfWorkRoute
     from api.main import create_app
+    from api.routing import UnitOfWorkRoute
 
     app = create_app()
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime
 
 from api.audit import service
 from api.audit.models import AuditEntry
 from api.audit.schemas import AuditEntryOut
-from api.db import WriteDbSession
+from api.db import AwareUTC, WriteDbSession
 from api.errors import problem_responses
-from api.pagination import Page, Paging, paginate
+from api.pagination import IdQuery, Page, Paging, paginate
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
 
@@ -34,10 +33,10 @@ def list_entries(
     principal: Annotated[Principal, require(Perm.audit_read)],
     entity_type: Annotated[str | None, Query(max_length=64)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
-    actor_id: Annotated[int | None, Query(ge=1)] = None,
+    actor_id: IdQuery = None,
     action: Action | None = None,
-    from_: Annotated[AwareDatetime | None, Query(alias="from", description="at or after (ISO 8601)")] = None,
-    to: Annotated[AwareDatetime | None, Query(description="before (ISO 8601)")] = None,
+    from_: Annotated[AwareUTC | None, Query(alias="from", description="at or after (ISO 8601)")] = None,
+    to: Annotated[AwareUTC | None, Query(description="before (ISO 8601)")] = None,
 ) -> Page[AuditEntryOut]:
     """Entries oldest first by default (``sort=-id`` for newest first). Read-only: there is no way to
     change or delete an entry. Reading the log is itself recorded."""

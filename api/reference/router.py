@@ -11,7 +11,7 @@ from api.audit import service as audit
 from api.concurrency import set_etag
 from api.db import DbSession
 from api.errors import problem_responses
-from api.pagination import Page, Paging, paginate
+from api.pagination import IdPath, IdQuery, Page, Paging, paginate
 from api.permissions import Perm, Principal, require
 from api.reference import schemas as s
 from api.reference import service
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1/reference", tags=["reference"], route_class=U
 Reader = Annotated[Principal, require(Perm.authenticated)]
 Admin = Annotated[Principal, require(Perm.reference_edit)]
 READ_ERRORS = problem_responses(401, 422)
-DistrictFilter = Annotated[int | None, Query(ge=1)]
+DistrictFilter = IdQuery
 Q = Annotated[str | None, Query(max_length=100, description="text to look for")]
 
 
@@ -205,7 +205,7 @@ def _writes(
     """get / create / update for one kind of reference row (admins write; everyone reads)."""
     label = kind.replace("_", "-")
 
-    def get_one(item_id: int, response: Response, db: DbSession, _: Reader) -> Any:
+    def get_one(item_id: IdPath, response: Response, db: DbSession, _: Reader) -> Any:
         row = service.get(db, model, item_id)
         set_etag(response, kind, row.id, row.version)
         return row
@@ -224,7 +224,7 @@ def _writes(
         return row
 
     def update_one(
-        item_id: int,
+        item_id: IdPath,
         body: update_schema,
         request: Request,
         response: Response,  # type: ignore[valid-type]

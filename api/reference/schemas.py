@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.pagination import MAX_ID
+
 Flag = Literal["yes", "no", "depends", "check", "with permission", "n/a"]
 CourtType = Literal[
     "high_court_bench", "anti_terrorism", "sessions", "additional_sessions", "special", "judicial_magistrate"
@@ -74,7 +76,7 @@ class CourtOut(_Out):
 class CourtCreate(_In):
     province: Province
     division: str | None = Field(None, max_length=64)
-    district_id: int | None = Field(None, ge=1)
+    district_id: int | None = Field(None, ge=1, le=MAX_ID)
     court_type: CourtType
     name: str = Field(min_length=1, max_length=200)
     status: str = Field("active", max_length=32)
@@ -84,7 +86,7 @@ class CourtCreate(_In):
 
 class CourtUpdate(_In):
     division: str | None = Field(None, max_length=64)
-    district_id: int | None = Field(None, ge=1)
+    district_id: int | None = Field(None, ge=1, le=MAX_ID)
     court_type: CourtType | None = None
     name: str | None = Field(None, min_length=1, max_length=200)
     status: str | None = Field(None, max_length=32)
@@ -102,7 +104,7 @@ class PoliceStationOut(_Out):
 
 
 class PoliceStationCreate(_In):
-    district_id: int = Field(ge=1)
+    district_id: int = Field(ge=1, le=MAX_ID)
     name: str = Field(min_length=1, max_length=120)
     police_district: str | None = Field(None, max_length=64)
     district_basis: Literal["source", "inferred"] = "source"
@@ -111,7 +113,7 @@ class PoliceStationCreate(_In):
 
 
 class PoliceStationUpdate(_In):
-    district_id: int | None = Field(None, ge=1)
+    district_id: int | None = Field(None, ge=1, le=MAX_ID)
     name: str | None = Field(None, min_length=1, max_length=120)
     police_district: str | None = Field(None, max_length=64)
     district_basis: Literal["source", "inferred"] | None = None

@@ -8,7 +8,7 @@ from api.audit import service as audit
 from api.concurrency import set_etag
 from api.db import DbSession
 from api.errors import problem_responses
-from api.pagination import Page, Paging, paginate
+from api.pagination import IdPath, IdQuery, Page, Paging, paginate
 from api.permissions import Perm, Principal, Role, require
 from api.routing import UnitOfWorkRoute
 from api.users import service
@@ -69,7 +69,7 @@ def list_users(
     _: Admin,
     q: Annotated[str | None, Query(max_length=100, description="part of username or full name")] = None,
     role: Role | None = None,
-    district_id: Annotated[int | None, Query(ge=1)] = None,
+    district_id: IdQuery = None,
     is_active: bool | None = None,
 ) -> Page[UserOut]:
     stmt = service.list_users(q=q, role=role, district_id=district_id, is_active=is_active)
@@ -101,7 +101,7 @@ def create_user(request: Request, response: Response, db: DbSession, body: UserC
     summary="One user",
     responses=problem_responses(401, 403, 404),
 )
-def get_user(user_id: int, response: Response, db: DbSession, _: Admin) -> User:
+def get_user(user_id: IdPath, response: Response, db: DbSession, _: Admin) -> User:
     user = service.get_user(db, user_id)
     set_etag(response, service.ETAG_KIND, user.id, user.version)
     return user
@@ -115,7 +115,7 @@ def get_user(user_id: int, response: Response, db: DbSession, _: Admin) -> User:
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 def update_user(
-    user_id: int,
+    user_id: IdPath,
     request: Request,
     response: Response,
     db: DbSession,
@@ -139,7 +139,7 @@ def update_user(
     responses=problem_responses(401, 403, 404, 422),
 )
 def reset_password(
-    user_id: int, request: Request, db: DbSession, body: PasswordReset, admin: Admin
+    user_id: IdPath, request: Request, db: DbSession, body: PasswordReset, admin: Admin
 ) -> Response:
     """The user's sign-ins end; they sign in with the new password."""
     service.reset_password(

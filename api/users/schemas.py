@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.pagination import MAX_ID
 from api.permissions import Role
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
@@ -37,7 +38,7 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=1, max_length=256)
     full_name: str = Field(min_length=1, max_length=200)
     roles: list[Role] = Field(min_length=1, max_length=8)
-    district_id: int | None = Field(None, ge=1)
+    district_id: int | None = Field(None, ge=1, le=MAX_ID)
 
     _roles = field_validator("roles")(_unique_roles)
 
@@ -55,7 +56,7 @@ class UserUpdate(BaseModel):
 
     full_name: str | None = Field(None, min_length=1, max_length=200)
     roles: list[Role] | None = Field(None, min_length=1, max_length=8)
-    district_id: int | None = Field(None, ge=1)
+    district_id: int | None = Field(None, ge=1, le=MAX_ID)
     is_active: bool | None = None
 
     _roles = field_validator("roles")(_unique_roles)
