@@ -21,12 +21,11 @@ help:
 	@echo "make openapi - regenerate openapi/openapi.json and the SPA's API types"
 
 $(BIN)/python:
-	py=$$(command -v $(PYTHON) || command -v python3)
+	@py=$$(command -v $(PYTHON) || command -v python3)
 	"$$py" -c 'import sys; assert sys.version_info >= (3, 11), "CMMS needs Python 3.11 or newer"'
 	"$$py" -m venv $(VENV)
 
 $(VENV)/.stamp-install: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -50,7 +49,7 @@ migrate: install var/jwt_secret
 	$(RUN_ENV) $(BIN)/cmms migrate
 
 seed-demo: migrate
-	if [ "$(CMMS_DEMO)" != "0" ]; then $(RUN_ENV) $(BIN)/cmms seed-demo; fi
+	@if [ "$(CMMS_DEMO)" != "0" ]; then $(RUN_ENV) $(BIN)/cmms seed-demo; fi
 
 serve:
 	$(RUN_ENV) $(BIN)/uvicorn api.main:create_app --factory --host $(HOST) --port $(PORT) --workers $(WORKERS) \
@@ -68,7 +67,7 @@ pytest-sqlite: install
 	$(BIN)/pytest -q -m "not e2e" --db sqlite
 
 pytest-postgres: install
-	if $(BIN)/python -m tests.pg available; then
+	@if $(BIN)/python -m tests.pg available; then
 	  $(BIN)/pytest -q -m "not e2e" --db postgresql
 	elif [ "$${CMMS_REQUIRE_ALL:-0}" = "1" ]; then
 	  echo "PostgreSQL binaries are missing and CMMS_REQUIRE_ALL=1: failing"; exit 1
@@ -85,7 +84,7 @@ frontend-check: frontend/node_modules/.stamp
 
 CHROMIUM ?= /usr/bin/chromium
 e2e: install frontend-check
-	if [ -x "$(CHROMIUM)" ]; then
+	@if [ -x "$(CHROMIUM)" ]; then
 	  $(BIN)/pytest -q -m e2e tests/e2e
 	elif [ "$${CMMS_REQUIRE_ALL:-0}" = "1" ]; then
 	  echo "$(CHROMIUM) is missing and CMMS_REQUIRE_ALL=1: failing"; exit 1

@@ -122,7 +122,7 @@ def seed_demo() -> None:
     from api.demo import DEMO_USERS
 
     for username, _full_name, roles, district in DEMO_USERS:
-        typer.echo(f"  {username:<14} {', '.join(roles):<34} {district or 'province'}")
+        typer.echo(f"  {username:<14} {', '.join(roles):<34} {district or '-'}")
 
 
 @app.command()

@@ -26,3 +26,17 @@ def check_if_match(if_match: str | None, kind: str, ident: object, version: int)
             "Someone else changed this record since you read it; reload and re-apply your change.",
             extra={"current_etag": current},
         )
+
+
+def etag_documented(status: int = 200) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses=`` entry declaring the ETag header of a single-resource answer."""
+    return {
+        status: {
+            "headers": {
+                "ETag": {
+                    "description": "the resource's version; send it back in If-Match to update",
+                    "schema": {"type": "string"},
+                }
+            }
+        }
+    }

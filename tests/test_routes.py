@@ -67,6 +67,24 @@ def test_every_route_has_a_tag_and_a_readable_operation_id(routes, schema):
         seen.add(op)
 
 
+def test_single_resource_reads_and_writes_document_their_etag(schema):
+    """API.md: every single-resource GET and write returns an ETag (and says so to clients)."""
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, op in operations.items():
+            single_get = method == "get" and (path.endswith("}") or path.endswith("/me"))
+            if not (single_get or method == "patch" or (method == "post" and "201" in op["responses"])):
+                continue
+            ok = next(status for status in ("200", "201") if status in op["responses"])
+            assert "ETag" in op["responses"][ok].get("headers", {}), (
+                f"{method.upper()} {path} does not document ETag"
+            )
+            checked += 1
+    assert checked >= 20
+
+
 def test_exactly_the_public_routes_are_public(routes):
     assert {r.path for r in routes if _public(r)} == PUBLIC
 

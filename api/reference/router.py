@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.audit import service as audit
-from api.concurrency import set_etag
+from api.concurrency import etag_documented, set_etag
 from api.db import DbSession
 from api.errors import problem_responses
 from api.pagination import IdPath, IdQuery, Page, Paging, paginate
@@ -250,7 +250,7 @@ def _writes(
         methods=["GET"],
         response_model=out,
         name=f"get-{label}",
-        responses=problem_responses(401, 404, 422),
+        responses=problem_responses(401, 404, 422) | etag_documented(),
     )
     router.add_api_route(
         f"/{path}",
@@ -259,7 +259,7 @@ def _writes(
         response_model=out,
         status_code=201,
         name=f"create-{label}",
-        responses=problem_responses(401, 403, 409, 422),
+        responses=problem_responses(401, 403, 409, 422) | etag_documented(201),
     )
     router.add_api_route(
         f"/{path}/{{item_id}}",
@@ -267,7 +267,7 @@ def _writes(
         methods=["PATCH"],
         response_model=out,
         name=f"update-{label}",
-        responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+        responses=problem_responses(401, 403, 404, 409, 412, 422, 428) | etag_documented(),
     )
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.audit import service as audit
-from api.concurrency import set_etag
+from api.concurrency import etag_documented, set_etag
 from api.db import DbSession
 from api.errors import problem_responses
 from api.pagination import IdPath, IdQuery, Page, Paging, paginate
@@ -22,7 +22,11 @@ SORTS = {"username": User.username, "full_name": User.full_name, "created_at": U
 
 
 @router.get(
-    "/me", response_model=UserOut, name="me", summary="The signed-in user", responses=problem_responses(401)
+    "/me",
+    response_model=UserOut,
+    name="me",
+    summary="The signed-in user",
+    responses=problem_responses(401) | etag_documented(),
 )
 def me(
     db: DbSession, response: Response, principal: Annotated[Principal, require(Perm.authenticated)]
@@ -85,7 +89,7 @@ def list_users(
     status_code=201,
     name="create",
     summary="Create a user",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422) | etag_documented(201),
 )
 def create_user(request: Request, response: Response, db: DbSession, body: UserCreate, admin: Admin) -> User:
     user = service.create_user(db, data=body, origin=audit.origin_of(request, admin.user_id))
@@ -99,7 +103,7 @@ def create_user(request: Request, response: Response, db: DbSession, body: UserC
     response_model=UserOut,
     name="get",
     summary="One user",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404) | etag_documented(),
 )
 def get_user(user_id: IdPath, response: Response, db: DbSession, _: Admin) -> User:
     user = service.get_user(db, user_id)
@@ -112,7 +116,7 @@ def get_user(user_id: IdPath, response: Response, db: DbSession, _: Admin) -> Us
     response_model=UserOut,
     name="update",
     summary="Change a user's name, roles, district or active state",
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428) | etag_documented(),
 )
 def update_user(
     user_id: IdPath,
