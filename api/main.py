@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import errors
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
+from api.cases.router import router as cases_router
 from api.config import Settings, get_settings
 from api.errors import Problem
 from api.health.router import router as health_router
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = Metrics()
     errors.install_handlers(app)
-    for router in (health_router, auth_router, users_router, reference_router, audit_router):
+    for router in (health_router, auth_router, users_router, reference_router, cases_router, audit_router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(

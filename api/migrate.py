@@ -12,6 +12,17 @@ from sqlalchemy import Engine
 
 from api.config import ROOT
 
+#: tables the migrations manage outside the ORM metadata (the full-text index and, on SQLite, its
+#: FTS5 shadow tables); autogenerate and the drift check leave them alone
+UNMANAGED_PREFIXES = ("case_search",)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    if type_ == "table" and name and name.startswith(UNMANAGED_PREFIXES):
+        return False
+    table = getattr(obj, "table", None)
+    return not (table is not None and str(table.name).startswith(UNMANAGED_PREFIXES))
+
 
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()

@@ -5,6 +5,7 @@ from alembic import context
 import api.registry  # noqa: F401  (every model on Base.metadata)
 from api.config import get_settings
 from api.db import Base, UTCDateTime, make_engine
+from api.migrate import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -50,6 +51,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -9,11 +9,12 @@ from sqlalchemy import inspect, text
 import api.registry  # noqa: F401  (every model on Base.metadata)
 from api import migrate
 from api.db import Base, make_engine
+from api.migrate import include_object
 
 
 def _diffs(engine):
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         return compare_metadata(ctx, Base.metadata)
 
 

@@ -163,7 +163,7 @@ def test_spa_fallback(spa_client):
     assert spa_client.get("/favicon.svg").text == "<svg/>"
     missing = spa_client.get("/assets/nope.js")
     assert missing.status_code == 404
-    for path in ("/api/v1/nope", "/api/v1/cases/12", "/healthz/x"):
+    for path in ("/api/v1/nope", "/api/v1/nope/12", "/healthz/x"):
         r = spa_client.get(path)
         if path.startswith("/api/"):
             assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")

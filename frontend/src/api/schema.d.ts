@@ -475,6 +475,114 @@ export interface paths {
         patch: operations["reference-update-deadline-rule"];
         trace?: never;
     };
+    "/api/v1/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find cases
+         * @description Only cases the caller may see. ``sort``: created_at, fir_date, number, updated_at,
+         *     stage_changed_at (``-`` for descending; default ``-created_at``).
+         */
+        get: operations["cases-list"];
+        put?: never;
+        /**
+         * File a case
+         * @description Registers the FIR, the accused, the charges and the other people; the case gets its number
+         *     (``<district code>-<year>-<six digits>``) and starts in ``intake``.
+         */
+        post: operations["cases-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One case */
+        get: operations["cases-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a case
+         * @description ``number``, ``stage`` and ``id`` are not editable (422); stage moves go through transitions.
+         */
+        patch: operations["cases-update"];
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a case to another stage
+         * @description An illegal move is a 409 whose body lists the ``allowed`` next stages.
+         */
+        post: operations["cases-transition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything that happened to a case
+         * @description Oldest first.
+         */
+        get: operations["cases-timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a prosecutor
+         * @description Only the district prosecutor of the case's district and the prosecutor general assign; nobody
+         *     assigns themselves. The answer's ETag is the case's new version.
+         */
+        post: operations["cases-assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -500,6 +608,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccusedIn */
+        AccusedIn: {
+            /** Person Id */
+            person_id?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Name Ur */
+            name_ur?: string | null;
+            /** Father Name */
+            father_name?: string | null;
+            /**
+             * Cnic
+             * @description 13 digits, dashes optional (e.g. 42101-1234567-1)
+             */
+            cnic?: string | null;
+            /** Gender */
+            gender?: ("male" | "female" | "other") | null;
+            /** Age */
+            age?: number | null;
+            /** Address */
+            address?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /**
+             * Custody Status
+             * @default not_arrested
+             * @enum {string}
+             */
+            custody_status: "not_arrested" | "arrested" | "police_remand" | "judicial_custody" | "on_bail" | "absconding" | "proclaimed_offender" | "released" | "discharged";
+        };
         /** AdjournmentReasonCreate */
         AdjournmentReasonCreate: {
             /** Code */
@@ -545,6 +683,40 @@ export interface components {
             /** Active */
             active?: boolean | null;
         };
+        /** AssignmentIn */
+        AssignmentIn: {
+            /** Prosecutor Id */
+            prosecutor_id: number;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "lead" | "associate";
+            /** Reason */
+            reason?: string | null;
+        };
+        /** AssignmentOut */
+        AssignmentOut: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /** Prosecutor Id */
+            prosecutor_id: number;
+            /** Role */
+            role: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Assigned By */
+            assigned_by: number | null;
+            /** Reason */
+            reason: string | null;
+        };
         /** AuditEntryOut */
         AuditEntryOut: {
             /** Id */
@@ -581,6 +753,226 @@ export interface components {
             username: string;
             /** Password */
             password: string;
+        };
+        /** CaseCreate */
+        CaseCreate: {
+            /** District Id */
+            district_id: number;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "ata" | "ordinary" | "special";
+            /**
+             * Title
+             * @description made from the FIR when omitted
+             */
+            title?: string | null;
+            /**
+             * Restricted
+             * @default false
+             */
+            restricted: boolean;
+            /**
+             * Complex
+             * @default false
+             */
+            complex: boolean;
+            /**
+             * Juvenile
+             * @default false
+             */
+            juvenile: boolean;
+            /**
+             * Gender Based Violence
+             * @default false
+             */
+            gender_based_violence: boolean;
+            /** Court Id */
+            court_id?: number | null;
+            /** Ctd Number */
+            ctd_number?: string | null;
+            /** Court Case Number */
+            court_case_number?: string | null;
+            fir: components["schemas"]["FirIn"];
+            /** Offences */
+            offences: components["schemas"]["ChargeIn"][];
+            /** Accused */
+            accused: components["schemas"]["AccusedIn"][];
+            complainant?: components["schemas"]["PersonIn"] | null;
+            /** Parties */
+            parties?: components["schemas"]["PartyIn"][];
+        };
+        /** CaseOut */
+        CaseOut: {
+            /** Id */
+            id: number;
+            /** Number */
+            number: string;
+            /** Title */
+            title: string;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "intake" | "scrutiny" | "returned" | "filed" | "charge" | "evidence" | "defence" | "arguments" | "judgment" | "appeal" | "closed" | "dormant";
+            /** Next Stages */
+            next_stages: ("intake" | "scrutiny" | "returned" | "filed" | "charge" | "evidence" | "defence" | "arguments" | "judgment" | "appeal" | "closed" | "dormant")[];
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "ata" | "ordinary" | "special";
+            /** District Id */
+            district_id: number;
+            /** Restricted */
+            restricted: boolean;
+            /** Complex */
+            complex: boolean;
+            /** Juvenile */
+            juvenile: boolean;
+            /** Gender Based Violence */
+            gender_based_violence: boolean;
+            /** Court Id */
+            court_id: number | null;
+            /** Ctd Number */
+            ctd_number: string | null;
+            /** Court Case Number */
+            court_case_number: string | null;
+            /** Returns Count */
+            returns_count: number;
+            /**
+             * Stage Changed At
+             * Format: date-time
+             */
+            stage_changed_at: string;
+            /** Judgment Date */
+            judgment_date: string | null;
+            /** Closed Reason */
+            closed_reason: string | null;
+            fir: components["schemas"]["FirOut"];
+            /** Parties */
+            parties: components["schemas"]["PartyOut"][];
+            /** Charges */
+            charges: components["schemas"]["ChargeOut"][];
+            /** Team */
+            team: components["schemas"]["TeamMember"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** CaseSummary */
+        CaseSummary: {
+            /** Id */
+            id: number;
+            /** Number */
+            number: string;
+            /** Title */
+            title: string;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "intake" | "scrutiny" | "returned" | "filed" | "charge" | "evidence" | "defence" | "arguments" | "judgment" | "appeal" | "closed" | "dormant";
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "ata" | "ordinary" | "special";
+            /** District Id */
+            district_id: number;
+            /** Restricted */
+            restricted: boolean;
+            /** Complex */
+            complex: boolean;
+            /** Fir Number */
+            fir_number: string;
+            /**
+             * Fir Date
+             * Format: date
+             */
+            fir_date: string;
+            /** Police Station Id */
+            police_station_id: number;
+            /** Court Id */
+            court_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** CaseUpdate */
+        CaseUpdate: {
+            /** Title */
+            title?: string | null;
+            /** Category */
+            category?: ("ata" | "ordinary" | "special") | null;
+            /** Restricted */
+            restricted?: boolean | null;
+            /** Complex */
+            complex?: boolean | null;
+            /** Juvenile */
+            juvenile?: boolean | null;
+            /** Gender Based Violence */
+            gender_based_violence?: boolean | null;
+            /** Court Id */
+            court_id?: number | null;
+            /** Ctd Number */
+            ctd_number?: string | null;
+            /** Court Case Number */
+            court_case_number?: string | null;
+            /** Occurrence Date */
+            occurrence_date?: string | null;
+            /** Occurrence Place */
+            occurrence_place?: string | null;
+            /** Brief Facts */
+            brief_facts?: string | null;
+        };
+        /** ChargeIn */
+        ChargeIn: {
+            /** Offence Id */
+            offence_id: number;
+            /**
+             * Accused Index
+             * @description the accused (0-based in `accused`) it is against
+             */
+            accused_index?: number | null;
+            /**
+             * Stage Added
+             * @default fir
+             * @enum {string}
+             */
+            stage_added: "fir" | "challan" | "framed";
+        };
+        /** ChargeOut */
+        ChargeOut: {
+            /** Id */
+            id: number;
+            /** Offence Id */
+            offence_id: number;
+            /** Statute */
+            statute: string;
+            /** Section */
+            section: string;
+            /** Title */
+            title: string;
+            /** Party Id */
+            party_id: number | null;
+            /** Stage Added */
+            stage_added: string;
         };
         /** CourtCreate */
         CourtCreate: {
@@ -800,6 +1192,64 @@ export interface components {
             /** Source */
             source?: string | null;
         };
+        /** EventOut */
+        EventOut: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /** Kind */
+            kind: string;
+            /** Summary */
+            summary: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        /** FirIn */
+        FirIn: {
+            /** Number */
+            number: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Police Station Id */
+            police_station_id: number;
+            /** Occurrence Date */
+            occurrence_date?: string | null;
+            /** Occurrence Place */
+            occurrence_place?: string | null;
+            /** Brief Facts */
+            brief_facts?: string | null;
+        };
+        /** FirOut */
+        FirOut: {
+            /** Number */
+            number: string;
+            /** Year */
+            year: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Police Station Id */
+            police_station_id: number;
+            /** Occurrence Date */
+            occurrence_date: string | null;
+            /** Occurrence Place */
+            occurrence_place: string | null;
+            /** Brief Facts */
+            brief_facts: string | null;
+        };
         /** Health */
         Health: {
             /** Status */
@@ -980,6 +1430,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[CaseSummary] */
+        Page_CaseSummary_: {
+            /** Items */
+            items: components["schemas"]["CaseSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[CourtOut] */
         Page_CourtOut_: {
             /** Items */
@@ -1006,6 +1467,17 @@ export interface components {
         Page_DistrictOut_: {
             /** Items */
             items: components["schemas"]["DistrictOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[EventOut] */
+        Page_EventOut_: {
+            /** Items */
+            items: components["schemas"]["EventOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -1057,6 +1529,76 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** PartyIn */
+        PartyIn: {
+            /** Person Id */
+            person_id?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Name Ur */
+            name_ur?: string | null;
+            /** Father Name */
+            father_name?: string | null;
+            /**
+             * Cnic
+             * @description 13 digits, dashes optional (e.g. 42101-1234567-1)
+             */
+            cnic?: string | null;
+            /** Gender */
+            gender?: ("male" | "female" | "other") | null;
+            /** Age */
+            age?: number | null;
+            /** Address */
+            address?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "accused" | "complainant" | "victim" | "witness" | "investigation_officer" | "defence_counsel";
+            /** Custody Status */
+            custody_status?: ("not_arrested" | "arrested" | "police_remand" | "judicial_custody" | "on_bail" | "absconding" | "proclaimed_offender" | "released" | "discharged") | null;
+            /** Witness Type */
+            witness_type?: string | null;
+            /** Witness Status */
+            witness_status?: ("cited" | "summoned" | "served" | "present" | "examined" | "given_up" | "hostile") | null;
+            /**
+             * Protected
+             * @default false
+             */
+            protected: boolean;
+            /** Rank */
+            rank?: string | null;
+            /** Unit */
+            unit?: string | null;
+            /** Notes */
+            notes?: string | null;
+        };
+        /** PartyOut */
+        PartyOut: {
+            /** Id */
+            id: number;
+            /** Role */
+            role: string;
+            person: components["schemas"]["PersonOut"];
+            /** Custody Status */
+            custody_status: string | null;
+            /** Age */
+            age: number | null;
+            /** Witness Type */
+            witness_type: string | null;
+            /** Witness Status */
+            witness_status: string | null;
+            /** Protected */
+            protected: boolean;
+            /** Rank */
+            rank: string | null;
+            /** Unit */
+            unit: string | null;
+            /** Notes */
+            notes: string | null;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -1068,6 +1610,52 @@ export interface components {
         PasswordReset: {
             /** Password */
             password: string;
+        };
+        /**
+         * PersonIn
+         * @description A person; ``person_id`` links an existing person of the index instead of creating one.
+         */
+        PersonIn: {
+            /** Person Id */
+            person_id?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Name Ur */
+            name_ur?: string | null;
+            /** Father Name */
+            father_name?: string | null;
+            /**
+             * Cnic
+             * @description 13 digits, dashes optional (e.g. 42101-1234567-1)
+             */
+            cnic?: string | null;
+            /** Gender */
+            gender?: ("male" | "female" | "other") | null;
+            /** Age */
+            age?: number | null;
+            /** Address */
+            address?: string | null;
+            /** Phone */
+            phone?: string | null;
+        };
+        /** PersonOut */
+        PersonOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string | null;
+            /** Name Ur */
+            name_ur: string | null;
+            /** Father Name */
+            father_name: string | null;
+            /** Cnic */
+            cnic: string | null;
+            /** Gender */
+            gender: string | null;
+            /** Address */
+            address: string | null;
+            /** Phone */
+            phone: string | null;
         };
         /** PoliceStationCreate */
         PoliceStationCreate: {
@@ -1141,6 +1729,18 @@ export interface components {
          * @enum {string}
          */
         Role: "prosecutor_general" | "district_prosecutor" | "prosecutor" | "clerk" | "admin" | "auditor" | "monitor" | "trainer";
+        /** TeamMember */
+        TeamMember: {
+            /** Prosecutor Id */
+            prosecutor_id: number;
+            /** Role */
+            role: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -1157,6 +1757,21 @@ export interface components {
              * @description seconds until the access token expires
              */
             expires_in: number;
+        };
+        /** TransitionIn */
+        TransitionIn: {
+            /**
+             * To
+             * @enum {string}
+             */
+            to: "intake" | "scrutiny" | "returned" | "filed" | "charge" | "evidence" | "defence" | "arguments" | "judgment" | "appeal" | "closed" | "dormant";
+            /** Note */
+            note?: string | null;
+            /**
+             * Reason
+             * @description e.g. s265k_acquittal; needed by some moves
+             */
+            reason?: string | null;
         };
         /** UserCreate */
         UserCreate: {
@@ -1467,6 +2082,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1604,6 +2221,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1662,6 +2281,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1727,6 +2348,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1927,6 +2550,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2039,6 +2664,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2149,6 +2776,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2260,6 +2889,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2368,6 +2999,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2476,6 +3109,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2583,6 +3218,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2641,6 +3278,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2697,6 +3336,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2782,6 +3423,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2838,6 +3481,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2923,6 +3568,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2979,6 +3626,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3064,6 +3713,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3120,6 +3771,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3205,6 +3858,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3261,6 +3916,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3346,6 +4003,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3402,6 +4061,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3487,6 +4148,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3543,6 +4206,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3605,6 +4270,497 @@ export interface operations {
             };
             /** @description Precondition required */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-list": {
+        parameters: {
+            query?: {
+                /** @description words of case/FIR numbers, names (English or Urdu), sections, police station */
+                q?: string | null;
+                /** @description one or more stages */
+                stage?: ("intake" | "scrutiny" | "returned" | "filed" | "charge" | "evidence" | "defence" | "arguments" | "judgment" | "appeal" | "closed" | "dormant")[] | null;
+                district_id?: number | null;
+                prosecutor_id?: number | null;
+                court_id?: number | null;
+                police_station_id?: number | null;
+                category?: ("ata" | "ordinary" | "special") | null;
+                restricted?: boolean | null;
+                fir_from?: string | null;
+                fir_to?: string | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CaseSummary_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you read */
+                "if-match"?: string | null;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-transition": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransitionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-timeline": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-assign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,573 @@
+"""Cases: filing with a number unique per district and year, the lifecycle, edits with If-Match,
+the timeline and the team. Keyword-only functions taking ``session``; they never commit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from api.audit import service as audit
+from api.cases import lifecycle
+from api.cases.access import get_readable, get_writable, readable_cases
+from api.cases.models import (
+    Case,
+    CaseAssignment,
+    CaseEvent,
+    CaseNumberSequence,
+    CaseParty,
+    Charge,
+    Disposition,
+    Person,
+)
+from api.cases.schemas import CaseCreate, CaseUpdate, PersonIn, TransitionIn
+from api.concurrency import check_if_match
+from api.db import utcnow
+from api.errors import Conflict, Forbidden, ValidationFailed
+from api.permissions import Perm, Principal, Role
+from api.reference.models import Court, DeadlineRule, District, Offence, PoliceStation
+from api.search import service as search
+from api.users.models import User, UserRole
+
+ETAG_KIND = "case"
+DEFAULT_APPEAL_WINDOW_DAYS = 30
+
+
+# --- numbering ------------------------------------------------------------------------------
+
+
+def next_number(session: Session, *, district_id: int, year: int) -> int:
+    """Atomically take the next number of (district, year): an upsert-and-increment that holds the
+    row lock until commit, so concurrent filings get distinct, gap-free numbers."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(CaseNumberSequence)
+        .values(district_id=district_id, year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=[CaseNumberSequence.district_id, CaseNumberSequence.year],
+            set_={"last": CaseNumberSequence.last + 1},
+        )
+        .returning(CaseNumberSequence.last)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def format_number(district_code: str, year: int, seq: int) -> str:
+    return f"{district_code}-{year}-{seq:06d}"
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def record_event(
+    session: Session,
+    *,
+    case: Case,
+    actor_id: int | None,
+    kind: str,
+    summary: str,
+    details: dict[str, Any] | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id, actor_id=actor_id, kind=kind, summary=summary[:500], details=details or {}
+    )
+    session.add(event)
+    return event
+
+
+def _invalid(loc: list[str | int], msg: str) -> ValidationFailed:
+    return ValidationFailed(msg, errors=[{"loc": loc, "msg": msg}])
+
+
+def _person(session: Session, data: PersonIn, loc: list[str | int]) -> Person:
+    if data.person_id is not None:
+        person = session.get(Person, data.person_id)
+        if person is None:
+            raise _invalid([*loc, "person_id"], "No such person in the index.")
+        return person
+    cnic = data.cnic.replace("-", "") if data.cnic else None
+    person = Person(
+        name=data.name,
+        name_ur=data.name_ur,
+        father_name=data.father_name,
+        cnic=cnic,
+        gender=data.gender,
+        address=data.address,
+        phone=data.phone,
+    )
+    session.add(person)
+    return person
+
+
+def _check_district_access(principal: Principal, district_id: int) -> None:
+    if principal.has_role(Role.prosecutor_general):
+        return
+    if principal.district_id != district_id:
+        raise Forbidden("You can file cases only in your own district.")
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+def create_case(session: Session, *, data: CaseCreate, principal: Principal, origin: audit.Origin) -> Case:
+    district = session.get(District, data.district_id)
+    if district is None:
+        raise _invalid(["body", "district_id"], "No such district.")
+    _check_district_access(principal, district.id)
+    station = session.get(PoliceStation, data.fir.police_station_id)
+    if station is None or station.district_id != district.id:
+        raise _invalid(["body", "fir", "police_station_id"], "No such police station in this district.")
+    if data.court_id is not None and session.get(Court, data.court_id) is None:
+        raise _invalid(["body", "court_id"], "No such court.")
+    offence_ids = {c.offence_id for c in data.offences}
+    known = set(session.scalars(select(Offence.id).where(Offence.id.in_(offence_ids))))
+    for i, charge in enumerate(data.offences):
+        if charge.offence_id not in known:
+            raise _invalid(["body", "offences", i, "offence_id"], "No such offence in the catalogue.")
+        if charge.accused_index is not None and charge.accused_index >= len(data.accused):
+            raise _invalid(["body", "offences", i, "accused_index"], "No accused at this position.")
+    fir_year = data.fir.date.year
+    duplicate = session.scalar(
+        select(Case.number).where(
+            Case.police_station_id == station.id,
+            Case.fir_year == fir_year,
+            Case.fir_number == data.fir.number,
+        )
+    )
+    if duplicate:
+        raise Conflict(
+            f"FIR {data.fir.number}/{fir_year} of this police station is already case {duplicate}.",
+            errors=[{"loc": ["body", "fir", "number"], "msg": f"already filed as {duplicate}"}],
+        )
+
+    year = utcnow().year
+    seq = next_number(session, district_id=district.id, year=year)
+    number = format_number(district.code, year, seq)
+    case = Case(
+        number=number,
+        district_id=district.id,
+        year=year,
+        seq=seq,
+        category=data.category,
+        title="",
+        restricted=data.restricted,
+        complex=data.complex,
+        juvenile=data.juvenile,
+        gender_based_violence=data.gender_based_violence,
+        court_id=data.court_id,
+        ctd_number=data.ctd_number,
+        court_case_number=data.court_case_number,
+        fir_number=data.fir.number,
+        fir_year=fir_year,
+        fir_date=data.fir.date,
+        police_station_id=station.id,
+        occurrence_date=data.fir.occurrence_date,
+        occurrence_place=data.fir.occurrence_place,
+        brief_facts=data.fir.brief_facts,
+        created_by=principal.user_id,
+    )
+    session.add(case)
+    session.flush()
+    accused_parties = []
+    for i, a in enumerate(data.accused):
+        party = CaseParty(
+            case_id=case.id,
+            person=_person(session, a, ["body", "accused", i]),
+            role="accused",
+            custody_status=a.custody_status,
+            age=a.age,
+        )
+        session.add(party)
+        accused_parties.append(party)
+    if data.complainant is not None:
+        session.add(
+            CaseParty(
+                case_id=case.id,
+                role="complainant",
+                person=_person(session, data.complainant, ["body", "complainant"]),
+            )
+        )
+    for i, p in enumerate(data.parties):
+        session.add(
+            CaseParty(
+                case_id=case.id,
+                role=p.role,
+                person=_person(session, p, ["body", "parties", i]),
+                custody_status=p.custody_status,
+                age=p.age,
+                witness_type=p.witness_type,
+                witness_status=p.witness_status or ("cited" if p.role == "witness" else None),
+                protected=p.protected,
+                rank=p.rank,
+                unit=p.unit,
+                notes=p.notes,
+            )
+        )
+    session.flush()
+    for c in data.offences:
+        party_id = accused_parties[c.accused_index].id if c.accused_index is not None else None
+        session.add(
+            Charge(
+                case_id=case.id,
+                offence_id=c.offence_id,
+                party_id=party_id,
+                stage_added=c.stage_added,
+                added_by=principal.user_id,
+            )
+        )
+    session.flush()
+    case.title = data.title or _default_title(session, case, data)
+    record_event(
+        session,
+        case=case,
+        actor_id=principal.user_id,
+        kind="created",
+        summary=f"Case {number} filed from FIR {data.fir.number}/{fir_year} ({station.name})",
+    )
+    audit.record(
+        session,
+        origin=origin,
+        action="create",
+        entity_type="case",
+        entity_id=case.id,
+        details={"number": number, "district_id": district.id, "restricted": case.restricted},
+    )
+    search.index_case(session, case)
+    return case
+
+
+def _default_title(session: Session, case: Case, data: CaseCreate) -> str:
+    first = data.accused[0]
+    name = first.name or session.scalar(select(Person.name).where(Person.id == first.person_id)) or "accused"
+    if len(data.accused) > 1:
+        name = f"{name} and {len(data.accused) - 1} other(s)"
+    sections = session.execute(
+        select(Offence.statute, Offence.section).where(Offence.id.in_([c.offence_id for c in data.offences]))
+    ).all()
+    secs = ", ".join(f"{s} {n}" for s, n in sections[:4])
+    return f"State v. {name} ({secs})"[:300]
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+LIST_SORTS = {
+    "created_at": Case.created_at,
+    "fir_date": Case.fir_date,
+    "number": Case.number,
+    "updated_at": Case.updated_at,
+    "stage_changed_at": Case.stage_changed_at,
+}
+
+
+def list_cases(
+    session: Session,
+    principal: Principal,
+    *,
+    q: str | None = None,
+    stage: list[str] | None = None,
+    district_id: int | None = None,
+    prosecutor_id: int | None = None,
+    court_id: int | None = None,
+    police_station_id: int | None = None,
+    category: str | None = None,
+    restricted: bool | None = None,
+    fir_from: date | None = None,
+    fir_to: date | None = None,
+    created_from: Any = None,
+    created_to: Any = None,
+) -> Select[tuple[Case]]:
+    stmt = readable_cases(principal)
+    if q:
+        stmt = stmt.where(search.matching_cases(session, q))
+    if stage:
+        stmt = stmt.where(Case.stage.in_(stage))
+    if district_id is not None:
+        stmt = stmt.where(Case.district_id == district_id)
+    if prosecutor_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                CaseAssignment.case_id == Case.id,
+                CaseAssignment.prosecutor_id == prosecutor_id,
+                CaseAssignment.ended_at.is_(None),
+            )
+        )
+    if court_id is not None:
+        stmt = stmt.where(Case.court_id == court_id)
+    if police_station_id is not None:
+        stmt = stmt.where(Case.police_station_id == police_station_id)
+    if category:
+        stmt = stmt.where(Case.category == category)
+    if restricted is not None:
+        stmt = stmt.where(Case.restricted == restricted)
+    if fir_from:
+        stmt = stmt.where(Case.fir_date >= fir_from)
+    if fir_to:
+        stmt = stmt.where(Case.fir_date <= fir_to)
+    if created_from:
+        stmt = stmt.where(Case.created_at >= created_from)
+    if created_to:
+        stmt = stmt.where(Case.created_at < created_to)
+    return stmt
+
+
+def read_case(session: Session, *, principal: Principal, case_id: int, origin: audit.Origin) -> Case:
+    """A case the caller may see (404 otherwise); the read is audited."""
+    case = get_readable(session, principal, case_id)
+    audit.record(
+        session,
+        origin=origin,
+        action="read",
+        entity_type="case",
+        entity_id=case.id,
+        details={"restricted": case.restricted} if case.restricted else None,
+    )
+    return case
+
+
+def parties_of(session: Session, case_id: int) -> list[CaseParty]:
+    return list(session.scalars(select(CaseParty).where(CaseParty.case_id == case_id).order_by(CaseParty.id)))
+
+
+def charges_of(session: Session, case_id: int) -> list[Charge]:
+    return list(session.scalars(select(Charge).where(Charge.case_id == case_id).order_by(Charge.id)))
+
+
+def team_of(session: Session, case_id: int) -> list[CaseAssignment]:
+    return list(
+        session.scalars(
+            select(CaseAssignment)
+            .where(CaseAssignment.case_id == case_id, CaseAssignment.ended_at.is_(None))
+            .order_by(CaseAssignment.role.desc(), CaseAssignment.id)
+        )
+    )
+
+
+def timeline(session: Session, *, principal: Principal, case_id: int) -> Select[tuple[CaseEvent]]:
+    get_readable(session, principal, case_id)
+    return select(CaseEvent).where(CaseEvent.case_id == case_id)
+
+
+# --- update ---------------------------------------------------------------------------------
+
+
+def update_case(
+    session: Session,
+    *,
+    principal: Principal,
+    case_id: int,
+    data: CaseUpdate,
+    if_match: str | None,
+    origin: audit.Origin,
+) -> Case:
+    case = get_writable(session, principal, case_id)
+    check_if_match(if_match, ETAG_KIND, case.id, case.version)
+    changes = data.model_dump(exclude_unset=True)
+    if (
+        "court_id" in changes
+        and changes["court_id"] is not None
+        and session.get(Court, changes["court_id"]) is None
+    ):
+        raise _invalid(["body", "court_id"], "No such court.")
+    if "restricted" in changes and not principal.has_role(Role.district_prosecutor, Role.prosecutor_general):
+        raise Forbidden("Only the district prosecutor or the prosecutor general changes the restricted flag.")
+    diff = {
+        k: {"from": _plain(getattr(case, k)), "to": _plain(v)}
+        for k, v in changes.items()
+        if getattr(case, k) != v
+    }
+    if not diff:
+        return case
+    for key, value in changes.items():
+        setattr(case, key, value)
+    case.updated_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        case=case,
+        actor_id=principal.user_id,
+        kind="updated",
+        summary="Edited " + ", ".join(sorted(diff)),
+        details={"changes": diff},
+    )
+    audit.record(
+        session,
+        origin=origin,
+        action="update",
+        entity_type="case",
+        entity_id=case.id,
+        details={"changes": diff},
+    )
+    search.index_case(session, case)
+    return case
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# --- lifecycle ------------------------------------------------------------------------------
+
+
+def appeal_window_days(session: Session, case: Case) -> int:
+    code = "ATA_25_4A_VICTIM_APPEAL" if case.category == "ata" else "CRPC_417_2A_AGGRIEVED"
+    days = session.scalar(select(DeadlineRule.offset_days).where(DeadlineRule.code == code))
+    return days or DEFAULT_APPEAL_WINDOW_DAYS
+
+
+def facts_of(session: Session, case: Case) -> lifecycle.CaseFacts:
+    custody = tuple(
+        session.scalars(
+            select(CaseParty.custody_status).where(CaseParty.case_id == case.id, CaseParty.role == "accused")
+        )
+    )
+    without = session.scalar(
+        select(func.count())
+        .select_from(CaseParty)
+        .where(
+            CaseParty.case_id == case.id,
+            CaseParty.role == "accused",
+            ~exists().where(Disposition.party_id == CaseParty.id),
+        )
+    )
+    return lifecycle.CaseFacts(
+        stage=case.stage,
+        dormant_from=case.dormant_from,
+        court_id=case.court_id,
+        accused_custody=tuple(c or "not_arrested" for c in custody),
+        accused_without_disposition=without or 0,
+        judgment_date=case.judgment_date,
+        appeal_window_days=appeal_window_days(session, case),
+    )
+
+
+def transition(
+    session: Session, *, principal: Principal, case_id: int, data: TransitionIn, origin: audit.Origin
+) -> Case:
+    case = get_writable(session, principal, case_id, Perm.cases_transition)
+    today = utcnow().date()
+    try:
+        lifecycle.check(facts_of(session, case), data.to, reason=data.reason, note=data.note, today=today)
+    except lifecycle.IllegalMove as exc:
+        raise Conflict(str(exc), extra={"allowed": list(exc.allowed), "stage": case.stage}) from exc
+    before = case.stage
+    if data.to == "dormant":
+        case.dormant_from = before
+    elif before == "dormant":
+        case.dormant_from = None
+    if data.to == "returned":
+        case.returns_count += 1
+    if data.to == "judgment":
+        case.judgment_date = today
+    if data.to == "closed":
+        case.closed_reason = data.reason or data.note
+    case.stage = data.to
+    case.stage_changed_at = utcnow()
+    case.updated_at = utcnow()
+    session.flush()
+    details = {"from": before, "to": data.to, "note": data.note, "reason": data.reason}
+    record_event(
+        session,
+        case=case,
+        actor_id=principal.user_id,
+        kind="transition",
+        summary=f"Moved from {before} to {data.to}" + (f": {data.note}" if data.note else ""),
+        details=details,
+    )
+    audit.record(
+        session, origin=origin, action="transition", entity_type="case", entity_id=case.id, details=details
+    )
+    return case
+
+
+# --- counsel --------------------------------------------------------------------------------
+
+
+def assign(
+    session: Session,
+    *,
+    principal: Principal,
+    case_id: int,
+    prosecutor_id: int,
+    role: str,
+    reason: str | None,
+    origin: audit.Origin,
+) -> tuple[CaseAssignment, Case]:
+    """Put a prosecutor on the team (returns the assignment and the case, whose version moved). Only the case's district prosecutor and the prosecutor general
+    assign; nobody assigns themselves. A new lead replaces the current lead (history kept)."""
+    case = get_writable(session, principal, case_id, Perm.cases_assign)
+    if not (
+        principal.has_role(Role.prosecutor_general)
+        or (principal.has_role(Role.district_prosecutor) and principal.district_id == case.district_id)
+    ):
+        raise Forbidden(
+            "Only the district prosecutor of the case's district or the prosecutor general assigns."
+        )
+    if prosecutor_id == principal.user_id:
+        raise Forbidden("You cannot assign a case to yourself.")
+    ok = session.scalar(
+        select(
+            exists().where(
+                User.id == prosecutor_id,
+                User.is_active.is_(True),
+                exists().where(UserRole.user_id == User.id, UserRole.role == Role.prosecutor.value),
+            )
+        )
+    )
+    if not ok:
+        raise _invalid(["body", "prosecutor_id"], "Not an active prosecutor.")
+    current = session.scalar(
+        select(CaseAssignment).where(
+            CaseAssignment.case_id == case.id,
+            CaseAssignment.prosecutor_id == prosecutor_id,
+            CaseAssignment.ended_at.is_(None),
+        )
+    )
+    now = utcnow()
+    if current is not None:
+        if current.role == role:
+            raise Conflict("This prosecutor already has this role on the case.")
+        current.ended_at = now
+    if role == "lead":
+        session.execute(
+            update(CaseAssignment)
+            .where(
+                CaseAssignment.case_id == case.id,
+                CaseAssignment.role == "lead",
+                CaseAssignment.ended_at.is_(None),
+            )
+            .values(ended_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    assignment = CaseAssignment(
+        case_id=case.id,
+        prosecutor_id=prosecutor_id,
+        role=role,
+        started_at=now,
+        assigned_by=principal.user_id,
+        reason=reason,
+    )
+    session.add(assignment)
+    case.updated_at = now
+    session.flush()
+    name = session.scalar(select(User.full_name).where(User.id == prosecutor_id))
+    record_event(
+        session,
+        case=case,
+        actor_id=principal.user_id,
+        kind="assignment",
+        summary=f"{name} assigned as {role}" + (f": {reason}" if reason else ""),
+        details={"prosecutor_id": prosecutor_id, "role": role, "reason": reason},
+    )
+    audit.record(
+        session,
+        origin=origin,
+        action="assign",
+        entity_type="case",
+        entity_id=case.id,
+        details={"prosecutor_id": prosecutor_id, "role": role},
+    )
+    return assignment, case

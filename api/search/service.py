@@ -1,0 +1,97 @@
+"""Full-text search over cases behind one service: SQLite FTS5 or PostgreSQL tsvector + GIN.
+
+The index is one row per case (``case_search``, created by the migrations, outside the ORM
+metadata) holding its numbers, people's names in English and Urdu, sections and police station.
+Services call ``index_case`` after changing what it holds; ``matching_cases`` gives the ids for a
+query, which the caller intersects with ``readable_cases`` so access rules apply to results."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from api.cases.models import Case, CaseParty, Charge, Person
+from api.reference.models import Offence, PoliceStation
+
+TABLE = "case_search"
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+MAX_TOKENS = 8
+
+
+def tokens(q: str) -> list[str]:
+    return _TOKEN.findall(q.lower())[:MAX_TOKENS]
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def document_of(session: Session, case: Case) -> str:
+    """The text a case is found by."""
+    station = session.scalar(select(PoliceStation.name).where(PoliceStation.id == case.police_station_id))
+    names = session.execute(
+        select(Person.name, Person.name_ur, Person.father_name, Person.cnic)
+        .join(CaseParty, CaseParty.person_id == Person.id)
+        .where(CaseParty.case_id == case.id, CaseParty.protected.is_(False))
+    ).all()
+    sections = session.execute(
+        select(Offence.statute, Offence.section)
+        .join(Charge, Charge.offence_id == Offence.id)
+        .where(Charge.case_id == case.id)
+    ).all()
+    parts = [
+        case.number,
+        case.fir_number,
+        f"{case.fir_number}/{case.fir_year}",
+        station or "",
+        case.ctd_number or "",
+        case.court_case_number or "",
+        case.title,
+    ]
+    for row in names:
+        parts.extend(v for v in row if v)
+    for statute, section in sections:
+        parts.extend([statute, section])
+    return " ".join(p for p in parts if p)
+
+
+def index_case(session: Session, case: Case) -> None:
+    session.flush()
+    body = document_of(session, case)
+    if _dialect(session) == "postgresql":
+        session.execute(
+            text(
+                "INSERT INTO case_search (case_id, tsv) VALUES (:id, to_tsvector('simple', :body)) "
+                "ON CONFLICT (case_id) DO UPDATE SET tsv = excluded.tsv"
+            ),
+            {"id": case.id, "body": body},
+        )
+    else:
+        session.execute(text("DELETE FROM case_search WHERE rowid = :id"), {"id": case.id})
+        session.execute(
+            text("INSERT INTO case_search (rowid, body) VALUES (:id, :body)"), {"id": case.id, "body": body}
+        )
+
+
+def matching_cases(session: Session, q: str) -> ColumnElement[bool]:
+    """A WHERE clause on ``Case.id`` for the cases whose document has every word of ``q`` (as a prefix)."""
+    words = tokens(q)
+    if not words:
+        return literal_column("1") == 1
+    if _dialect(session) == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        ids = (
+            select(literal_column("case_id"))
+            .select_from(text(TABLE))
+            .where(text("tsv @@ to_tsquery('simple', :q)").bindparams(q=query))
+        )
+    else:
+        query = " ".join(f'"{w}"*' for w in words)
+        ids = (
+            select(literal_column("rowid"))
+            .select_from(text(TABLE))
+            .where(text("case_search MATCH :q").bindparams(q=query))
+        )
+    return Case.id.in_(ids)
