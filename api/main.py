@@ -37,6 +37,10 @@ TAGS = [
         "adjournment reasons, holidays and deadline rules.",
     },
     {
+        "name": "cases",
+        "description": "The digital case file: filing, search, the lifecycle, the timeline, the team.",
+    },
+    {
         "name": "audit",
         "description": "The append-only, hash-chained audit log (auditors, prosecutor general).",
     },
