@@ -13,7 +13,7 @@ CMMS_DEMO ?= 1
 export CMMS_DEMO
 
 .PHONY: help run test venv install spa migrate seed-demo serve lint pytest pytest-sqlite pytest-postgres \
-        frontend-check e2e openapi clean
+        frontend-check e2e openapi clean bench bench-smoke
 
 help:
 	@echo "make run   - install, build the SPA, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -93,6 +93,15 @@ e2e: install frontend-check
 	fi
 
 test: lint pytest frontend-check e2e
+
+# The benchmark program (tests/bench/bench.py): seeds BENCH_CASES (default 1,000,000) cases, starts
+# the server and prints req/s, p99 and ratios to /health (SQLite; PostgreSQL with DATABASE_URL or
+# BENCH_DB=postgresql). It prints figures and never fails on speed. docs/benchmarks.md has results.
+bench: install
+	$(BIN)/python -m tests.bench.bench
+
+bench-smoke: install
+	BENCH_CASES=$${BENCH_CASES:-2000} BENCH_DURATION=$${BENCH_DURATION:-2} BENCH_FRESH=1 $(BIN)/python -m tests.bench.bench
 
 openapi: install
 	CMMS_ENV=development $(BIN)/cmms openapi

@@ -125,6 +125,28 @@ def seed_demo() -> None:
         typer.echo(f"  {username:<14} {', '.join(roles):<34} {district or '-'}")
 
 
+@app.command("seed-bench")
+def seed_bench(
+    cases: Annotated[int, typer.Option(min=1, help="how many synthetic cases to add")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 1,
+    batch: Annotated[int, typer.Option(min=100, help="cases per write batch")] = 20_000,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress lines")] = False,
+) -> None:
+    """Add synthetic cases for benchmarks (bulk insert; no audit). Run `cmms migrate` first; on
+    SQLite, stop the server while it runs."""
+    from api.bench import generator
+
+    stats = generator.seed_bench(
+        get_settings().database_url,
+        cases=cases,
+        seed=seed,
+        batch=batch,
+        progress=None if quiet else typer.echo,
+    )
+    for line in generator.summary(stats):
+        typer.echo(line)
+
+
 @app.command()
 def openapi(
     out: Annotated[Path, typer.Option(help="where to write")] = ROOT / "openapi" / "openapi.json",
@@ -153,6 +175,32 @@ def audit_verify() -> None:
         )
         raise typer.Exit(1)
     typer.echo(f"audit chain intact: {checked} entries")
+
+
+import_app = typer.Typer(help="Bulk intake.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("cases")
+def import_cases(
+    file: Annotated[
+        Path, typer.Argument(help="CSV of FIRs and accused (columns: see POST /api/v1/cases/import)")
+    ],
+    as_user: Annotated[
+        str, typer.Option("--as", help="the user the cases are filed as (needs cases.import)")
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate and report; write nothing")] = False,
+) -> None:
+    """Import FIRs from a CSV file: all good rows atomically, or nothing when a row is wrong."""
+    from api.cases import importer
+
+    if not file.is_file():
+        _fail(f"no such file: {file}", 2)
+    code, lines = importer.run_cli(file.read_bytes(), username=as_user, dry_run=dry_run)
+    for line in lines:
+        typer.echo(line, err=code != 0 and line.startswith("error"))
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

@@ -20,6 +20,7 @@ from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
 from api.config import Settings, get_settings
+from api.documents.router import router as documents_router
 from api.errors import Problem
 from api.health.router import router as health_router
 from api.observability import Metrics, ObservabilityMiddleware, configure_logging
@@ -39,6 +40,11 @@ TAGS = [
     {
         "name": "cases",
         "description": "The digital case file: filing, search, the lifecycle, the timeline, the team.",
+    },
+    {
+        "name": "documents",
+        "description": "The digital file: uploads (type-checked, versioned, checksummed), downloads "
+        "(audited), and the generated scrutiny memo.",
     },
     {
         "name": "audit",
@@ -111,7 +117,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = Metrics()
     errors.install_handlers(app)
-    for router in (health_router, auth_router, users_router, reference_router, cases_router, audit_router):
+    for router in (
+        health_router,
+        auth_router,
+        users_router,
+        reference_router,
+        cases_router,
+        documents_router,
+        audit_router,
+    ):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(

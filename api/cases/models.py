@@ -74,6 +74,7 @@ class Case(Versioned, Base):
         Index("ix_cases_district_created", "district_id", "created_at"),
         Index("ix_cases_stage_created", "stage", "created_at"),
         Index("ix_cases_fir_date", "fir_date"),
+        Index("ix_cases_district_stage_fir", "district_id", "stage", "fir_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,7 +191,7 @@ class PoliceReport(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class ScrutinyReview(Base):
+class ScrutinyReview(Versioned, Base):
     """A prosecutor's scrutiny of a police report: fit / defective and returned / discharge."""
 
     __tablename__ = "scrutiny_reviews"

@@ -6,9 +6,11 @@ from __future__ import annotations
 from api.cases import lifecycle
 from api.cases.models import Case, CaseAssignment, CaseParty, Charge
 from api.cases.schemas import CaseOut, ChargeOut, FirOut, PartyOut, PersonOut, TeamMember
+from api.concurrency import etag
 from api.permissions import Principal, sees_sensitive_fields
 
 WITHHELD = "[withheld]"
+PARTY_ETAG = "party"
 
 
 def party_out(party: CaseParty, principal: Principal) -> PartyOut:
@@ -36,6 +38,7 @@ def party_out(party: CaseParty, principal: Principal) -> PartyOut:
         rank=party.rank,
         unit=party.unit,
         notes=party.notes if full else None,
+        etag=etag(PARTY_ETAG, party.id, party.version),
     )
 
 

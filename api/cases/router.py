@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.audit import service as audit
-from api.cases import present, service
+from api.cases import file_router, present, service
 from api.cases.models import Case, CaseEvent
 from api.cases.schemas import (
     AssignmentIn,
@@ -27,7 +27,7 @@ from api.pagination import IdPath, IdQuery, Page, Paging, paginate
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=UnitOfWorkRoute)
+cases = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=UnitOfWorkRoute)
 
 Reader = Annotated[Principal, require(Perm.cases_read)]
 
@@ -43,7 +43,7 @@ def _detail(db: Any, case: Case, principal: Principal, response: Response) -> Ca
     )
 
 
-@router.get(
+@cases.get(
     "",
     response_model=Page[CaseSummary],
     name="list",
@@ -112,7 +112,7 @@ def list_cases(
     return Page[CaseSummary](items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.post(
+@cases.post(
     "",
     response_model=CaseOut,
     status_code=201,
@@ -136,7 +136,7 @@ def create_case(
     return _detail(db, case, principal, response)
 
 
-@router.get(
+@cases.get(
     "/{case_id}",
     response_model=CaseOut,
     name="get",
@@ -152,7 +152,7 @@ def get_case(
     return _detail(db, case, principal, response)
 
 
-@router.patch(
+@cases.patch(
     "/{case_id}",
     response_model=CaseOut,
     name="update",
@@ -180,7 +180,7 @@ def update_case(
     return _detail(db, case, principal, response)
 
 
-@router.post(
+@cases.post(
     "/{case_id}/transitions",
     response_model=CaseOut,
     name="transition",
@@ -206,7 +206,7 @@ def transition(
     return _detail(db, case, principal, response)
 
 
-@router.get(
+@cases.get(
     "/{case_id}/timeline",
     response_model=Page[EventOut],
     name="timeline",
@@ -227,7 +227,7 @@ def timeline(case_id: IdPath, db: DbSession, paging: Paging, principal: Reader) 
     )
 
 
-@router.post(
+@cases.post(
     "/{case_id}/assignments",
     response_model=AssignmentOut,
     status_code=201,
@@ -256,3 +256,10 @@ def assign(
     )
     set_etag(response, service.ETAG_KIND, case.id, case.version)
     return assignment
+
+
+#: what the app includes: the case routes, the case file's parts, the person index
+router = APIRouter(route_class=UnitOfWorkRoute)
+router.include_router(cases)
+router.include_router(file_router.router)
+router.include_router(file_router.persons_router)

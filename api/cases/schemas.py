@@ -186,6 +186,7 @@ class PartyOut(BaseModel):
     rank: str | None
     unit: str | None
     notes: str | None
+    etag: str = Field(description="the party's version; send it in If-Match to PATCH the party")
 
 
 class ChargeOut(BaseModel):
@@ -276,3 +277,206 @@ class AssignmentOut(BaseModel):
     ended_at: dt.datetime | None
     assigned_by: int | None
     reason: str | None
+
+
+# --- sub-resources: people, charges, police reports, scrutiny, dispositions, notes ----------------
+
+ReportKind = Literal["interim", "final", "supplementary", "cancellation"]
+ScrutinyDecision = Literal["fit", "defective_returned", "discharge_recommended"]
+Outcome = Literal["convicted", "acquitted", "discharged", "compounded", "withdrawn", "abated", "consigned"]
+
+#: the coded defects of a police report found at scrutiny (fixed vocabulary; ``other`` needs notes)
+DEFECT_CODES: dict[str, str] = {
+    "missing_site_plan": "Site plan (naqsha mauqa) not attached",
+    "missing_medical_report": "Medico-legal / post-mortem report missing",
+    "missing_forensic_report": "Forensic report (ballistics, DNA, chemical) missing",
+    "missing_fsl_report": "Forensic Science Laboratory report awaited or missing",
+    "missing_witness_statements_161": "Statements of witnesses under s.161 CrPC missing",
+    "missing_recovery_memo": "Recovery memo (mashirnama) missing",
+    "incomplete_accused_particulars": "Accused particulars incomplete (CNIC, parentage, address)",
+    "wrong_sections": "Sections of law wrongly applied",
+    "missing_case_property": "Case property not produced or not sealed",
+    "other": "Other defect (explain in notes)",
+}
+DefectCode = Literal[
+    "missing_site_plan",
+    "missing_medical_report",
+    "missing_forensic_report",
+    "missing_fsl_report",
+    "missing_witness_statements_161",
+    "missing_recovery_memo",
+    "incomplete_accused_particulars",
+    "wrong_sections",
+    "missing_case_property",
+    "other",
+]
+_DEFECTS_DOC = "Coded defects: " + "; ".join(f"`{k}`: {v}" for k, v in DEFECT_CODES.items())
+
+
+class PartyCreated(PartyOut):
+    matched_existing: bool = Field(
+        description="true when the CNIC (or person_id) linked a person already in the index "
+        "instead of creating a new one"
+    )
+
+
+class PartyUpdate(_In):
+    """Changes to a person's part in the case. ``custody_status`` only for accused and
+    ``witness_status`` only for witnesses; custody changes drive the dormant/revive guards."""
+
+    custody_status: Custody | None = None
+    witness_status: WitnessStatus | None = None
+    witness_type: str | None = Field(None, max_length=32)
+    protected: bool | None = None
+    age: int | None = Field(None, ge=0, le=120)
+    rank: str | None = Field(None, max_length=64)
+    unit: str | None = Field(None, max_length=128)
+    notes: str | None = Field(None, max_length=4000)
+
+    @model_validator(mode="after")
+    def _no_null_required(self) -> PartyUpdate:
+        for name in ("custody_status", "witness_status", "protected"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class PersonSuggestion(BaseModel):
+    id: int
+    name: str
+    name_ur: str | None
+    father_name: str | None
+    cnic: str | None = Field(description="withheld (null) for roles that do not see CNICs")
+    gender: str | None
+    matched_by: Literal["cnic", "name"]
+
+
+class ChargeCreate(_In):
+    offence_id: int = Id
+    party_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="the accused (a party of this case) it is against; null for all"
+    )
+    stage_added: ChargeStage = "fir"
+
+
+class PoliceReportIn(_In):
+    kind: ReportKind
+    received_on: dt.date
+    notes: str | None = Field(None, max_length=4000)
+
+
+class PoliceReportOut(BaseModel):
+    id: int
+    case_id: int
+    kind: ReportKind
+    received_on: dt.date
+    days_from_fir: int = Field(description="days between the FIR date and receipt of this report")
+    notes: str | None
+    created_at: dt.datetime
+    created_by: int | None
+
+
+class ScrutinyIn(_In):
+    police_report_id: int | None = Field(None, ge=1, le=MAX_ID)
+    decision: ScrutinyDecision
+    defects: list[DefectCode] = Field(default_factory=list, max_length=20, description=_DEFECTS_DOC)
+    returned_on: dt.date | None = Field(None, description="only with defective_returned")
+    notes: str | None = Field(None, max_length=8000)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ScrutinyIn:
+        if self.decision == "defective_returned" and not self.defects:
+            raise ValueError("a defective_returned decision lists at least one defect code")
+        if self.decision == "fit" and self.defects:
+            raise ValueError("a report found fit has no defects")
+        if self.returned_on is not None and self.decision != "defective_returned":
+            raise ValueError("returned_on is only for a defective_returned decision")
+        if "other" in self.defects and not self.notes:
+            raise ValueError("explain the 'other' defect in notes")
+        if len(set(self.defects)) != len(self.defects):
+            raise ValueError("a defect code is listed twice")
+        return self
+
+
+class ScrutinyUpdate(_In):
+    resubmitted_on: dt.date = Field(description="when the police resubmitted the corrected report")
+
+
+class ScrutinyOut(BaseModel):
+    id: int
+    case_id: int
+    police_report_id: int | None
+    decision: ScrutinyDecision
+    defects: list[DefectCode] = Field(description=_DEFECTS_DOC)
+    returned_on: dt.date | None
+    resubmitted_on: dt.date | None
+    days_from_receipt: int | None = Field(description="report received → decision, in days")
+    notes: str | None
+    reviewed_by: int | None
+    reviewed_at: dt.datetime
+    etag: str = Field(description="send it in If-Match to PATCH this review")
+    suggested_transition: Stage | None = Field(
+        None,
+        description="the stage move this decision calls for while the case is in scrutiny "
+        "(e.g. `returned` after defective_returned); the client makes it through /transitions",
+    )
+
+
+class DispositionIn(_In):
+    party_id: int = Field(ge=1, le=MAX_ID, description="an accused of this case")
+    charge_id: int | None = Field(None, ge=1, le=MAX_ID, description="a charge line of this case; null = all")
+    outcome: Outcome
+    sentence: str | None = Field(None, min_length=1, max_length=4000, description="only with convicted")
+    reason: str | None = Field(
+        None, max_length=64, description="reason code for an adverse outcome (e.g. witnesses_hostile)"
+    )
+    decided_on: dt.date
+
+    @model_validator(mode="after")
+    def _sentence_only_when_convicted(self) -> DispositionIn:
+        if self.sentence is not None and self.outcome != "convicted":
+            raise ValueError("a sentence is recorded only with a conviction")
+        return self
+
+
+class DispositionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_id: int
+    party_id: int
+    charge_id: int | None
+    outcome: Outcome
+    sentence: str | None
+    reason: str | None
+    decided_on: dt.date
+    created_at: dt.datetime
+    created_by: int | None
+
+
+class NoteIn(_In):
+    body: str = Field(min_length=1, max_length=20000)
+
+
+class NoteOut(BaseModel):
+    id: int
+    case_id: int
+    author_id: int | None
+    body: str
+    created_at: dt.datetime
+
+
+class ImportRowReport(BaseModel):
+    row: int = Field(description="the line's number in the file (the header is row 1)")
+    status: Literal["ok", "error", "duplicate"]
+    errors: list[str] = Field(default_factory=list)
+    fir: str | None = Field(None, description="FIR number/year of the row")
+    case_number: str | None = None
+
+
+class ImportReport(BaseModel):
+    dry_run: bool
+    imported: bool = Field(description="true when the cases were written")
+    cases_created: int
+    duplicates: int
+    rows: list[ImportRowReport]

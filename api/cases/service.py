@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.audit import service as audit
-from api.cases import lifecycle
+from api.cases import lifecycle, people
 from api.cases.access import get_readable, get_writable, readable_cases
 from api.cases.models import (
     Case,
@@ -82,23 +82,9 @@ def _invalid(loc: list[str | int], msg: str) -> ValidationFailed:
     return ValidationFailed(msg, errors=[{"loc": loc, "msg": msg}])
 
 
-def _person(session: Session, data: PersonIn, loc: list[str | int]) -> Person:
-    if data.person_id is not None:
-        person = session.get(Person, data.person_id)
-        if person is None:
-            raise _invalid([*loc, "person_id"], "No such person in the index.")
-        return person
-    cnic = data.cnic.replace("-", "") if data.cnic else None
-    person = Person(
-        name=data.name,
-        name_ur=data.name_ur,
-        father_name=data.father_name,
-        cnic=cnic,
-        gender=data.gender,
-        address=data.address,
-        phone=data.phone,
-    )
-    session.add(person)
+def _person(session: Session, data: PersonIn, loc: list[str | int], principal: Principal) -> Person:
+    """The index's person for ``data``: linked by person_id or an existing CNIC, else created."""
+    person, _matched = people.resolve_person(session, data=data, principal=principal, loc=loc)
     return person
 
 
@@ -175,7 +161,7 @@ def create_case(session: Session, *, data: CaseCreate, principal: Principal, ori
     for i, a in enumerate(data.accused):
         party = CaseParty(
             case_id=case.id,
-            person=_person(session, a, ["body", "accused", i]),
+            person=_person(session, a, ["body", "accused", i], principal),
             role="accused",
             custody_status=a.custody_status,
             age=a.age,
@@ -187,7 +173,7 @@ def create_case(session: Session, *, data: CaseCreate, principal: Principal, ori
             CaseParty(
                 case_id=case.id,
                 role="complainant",
-                person=_person(session, data.complainant, ["body", "complainant"]),
+                person=_person(session, data.complainant, ["body", "complainant"], principal),
             )
         )
     for i, p in enumerate(data.parties):
@@ -195,7 +181,7 @@ def create_case(session: Session, *, data: CaseCreate, principal: Principal, ori
             CaseParty(
                 case_id=case.id,
                 role=p.role,
-                person=_person(session, p, ["body", "parties", i]),
+                person=_person(session, p, ["body", "parties", i], principal),
                 custody_status=p.custody_status,
                 age=p.age,
                 witness_type=p.witness_type,

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from api.cases.models import Case, CaseParty, Charge, Person
+from api.documents import indexing as documents_indexing
 from api.reference.models import Offence, PoliceStation
 
 TABLE = "case_search"
@@ -54,12 +55,20 @@ def document_of(session: Session, case: Case) -> str:
         parts.extend(v for v in row if v)
     for statute, section in sections:
         parts.extend([statute, section])
+    parts.append(documents_indexing.searchable_text(session, case.id))  # titles and text of documents
     return " ".join(p for p in parts if p)
+
+
+def normalise(body: str) -> str:
+    """The words of a document exactly as queries see them (``tokens``), space-separated: both
+    databases then index the same words (PostgreSQL's parser would otherwise read the ``-2026`` of
+    ``KHI-S-2026-000123`` as a signed number)."""
+    return " ".join(_TOKEN.findall(body.lower()))
 
 
 def index_case(session: Session, case: Case) -> None:
     session.flush()
-    body = document_of(session, case)
+    body = normalise(document_of(session, case))
     if _dialect(session) == "postgresql":
         session.execute(
             text(

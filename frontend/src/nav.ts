@@ -20,8 +20,9 @@ export const SECTIONS: readonly Section[] = [
     key: 'cases',
     to: '/cases',
     roles: ['prosecutor_general', 'district_prosecutor', 'prosecutor', 'clerk', 'auditor', 'monitor'],
-    ready: false,
+    ready: true,
   },
+  { key: 'caseImport', to: '/cases/import', roles: ['clerk', 'district_prosecutor'], ready: true },
   {
     key: 'hearings',
     to: '/hearings',

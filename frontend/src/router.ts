@@ -9,6 +9,7 @@ import {
 import { restore, session } from './auth/session'
 import { dropFlashUnlessFor, showFlash } from './flash'
 import type { Role } from './api/types'
+import { CASE_ROLES, CREATE_ROLES, IMPORT_ROLES } from './cases/roles'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -33,6 +34,31 @@ export const routes: RouteRecordRaw[] = [
     name: 'home',
     component: () => import('./views/HomeView.vue'),
     meta: { title: 'home.title' },
+  },
+  {
+    path: '/cases',
+    name: 'cases',
+    component: () => import('./views/cases/CaseListView.vue'),
+    meta: { roles: CASE_ROLES, title: 'cases.title' },
+  },
+  {
+    path: '/cases/new',
+    name: 'case-new',
+    component: () => import('./views/cases/CaseNewView.vue'),
+    meta: { roles: CREATE_ROLES, title: 'caseForm.title' },
+  },
+  {
+    path: '/cases/import',
+    name: 'case-import',
+    component: () => import('./views/cases/CaseImportView.vue'),
+    meta: { roles: IMPORT_ROLES, title: 'caseImport.title' },
+  },
+  {
+    path: '/cases/:id(\\d+)',
+    name: 'case-detail',
+    component: () => import('./views/cases/CaseDetailView.vue'),
+    props: (route) => ({ id: Number(route.params.id) }),
+    meta: { roles: CASE_ROLES, title: 'cases.title' },
   },
   {
     path: '/admin/users',

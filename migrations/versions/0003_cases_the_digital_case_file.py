@@ -215,6 +215,7 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('reviewed_by', sa.Integer(), nullable=True),
     sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_scrutiny_reviews_case_id_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['police_report_id'], ['police_reports.id'], name=op.f('fk_scrutiny_reviews_police_report_id_police_reports')),
     sa.ForeignKeyConstraint(['reviewed_by'], ['users.id'], name=op.f('fk_scrutiny_reviews_reviewed_by_users')),

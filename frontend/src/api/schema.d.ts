@@ -583,6 +583,349 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{case_id}/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People in a case
+         * @description Accused (with custody), complainant, victims, witnesses, investigation officer, defence counsel.
+         *     ``sort``: id, role. Monitors get no CNICs, addresses or phones and no protected witness's name.
+         *     Each item's ``etag`` is what PATCH needs in If-Match. The read is audited.
+         */
+        get: operations["cases-list-people"];
+        put?: never;
+        /**
+         * Add a person to a case
+         * @description Give the person's fields, or ``person_id`` from the person index. A CNIC already in the index
+         *     links that person instead of creating a duplicate (``matched_existing: true``). Clerks, prosecutors
+         *     on the case, the district prosecutor and the prosecutor general may add people.
+         */
+        post: operations["cases-add-person"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/people/{party_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a person's part in a case
+         * @description Custody of an accused (drives the dormant/revive guards of the lifecycle), a witness's status,
+         *     the protected flag, notes. Needs If-Match with the party's ETag (428 without, 412 when stale).
+         */
+        patch: operations["cases-update-person"];
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/offences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Charge lines of a case
+         * @description ``sort``: id, added_at.
+         */
+        get: operations["cases-list-offences"];
+        put?: never;
+        /**
+         * Add a charge line
+         * @description An offence of the statute catalogue, against one accused (``party_id``) or all (null), with the
+         *     stage it was added at. A duplicate line is a 409. The answer's ETag is the case's new version.
+         */
+        post: operations["cases-add-offence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/offences/{charge_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a charge line
+         * @description Only before the charge is framed (stages intake, scrutiny, returned, filed); afterwards 409.
+         */
+        delete: operations["cases-remove-offence"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/police-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Police reports (s.173 CrPC) of a case
+         * @description ``sort``: received_on, id.
+         */
+        get: operations["cases-list-police-reports"];
+        put?: never;
+        /**
+         * Record a police report received
+         * @description Interim, final, supplementary or cancellation report; the answer gives ``days_from_fir``.
+         *     Clerks register incoming reports.
+         */
+        post: operations["cases-add-police-report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/scrutiny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scrutiny reviews of a case
+         * @description Oldest first; ``sort``: reviewed_at, id. The case's ``returns_count`` counts the returns.
+         */
+        get: operations["cases-list-scrutiny"];
+        put?: never;
+        /**
+         * Record a scrutiny decision
+         * @description Prosecution only (cases.transition: prosecutors on the case, the district prosecutor, the
+         *     prosecutor general). The decision does not move the case: ``suggested_transition`` names the move
+         *     (``returned`` after defective_returned, ``filed`` after fit) to make through /transitions.
+         */
+        post: operations["cases-add-scrutiny"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/scrutiny/{review_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Record the resubmission of a returned report
+         * @description Only for a defective_returned review; needs If-Match with the review's ETag.
+         */
+        patch: operations["cases-update-scrutiny"];
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/dispositions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outcomes per accused and charge
+         * @description ``sort``: id, decided_on.
+         */
+        get: operations["cases-list-dispositions"];
+        put?: never;
+        /**
+         * Record an outcome for an accused
+         * @description Prosecution only (cases.update and cases.transition; clerks cannot). ``party_id`` must be an
+         *     accused of this case, ``charge_id`` one of its charge lines (against that accused or all);
+         *     ``sentence`` only with ``convicted``. One outcome per accused per charge (409). Only once the case
+         *     is in court (from ``filed``) and not closed (409).
+         */
+        post: operations["cases-add-disposition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notes on a case
+         * @description Oldest first (``sort``: created_at, id). Monitors see that notes exist, not their text.
+         */
+        get: operations["cases-list-notes"];
+        put?: never;
+        /** Add a note */
+        post: operations["cases-add-note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import FIRs from a CSV file
+         * @description CSV (UTF-8, header row, comma-separated) of FIRs and their accused, as police systems export them. Columns: `district_code` (e.g. KHI-S), `fir_number`, `fir_date` (YYYY-MM-DD), `police_station` (name, matched case-insensitively within the district), `category` (ata, ordinary, special), `sections` (`STATUTE SECTION` items separated by `;`, e.g. `PPC 302(b); PPC 34`, matched to the statute catalogue; charged against the row's accused; may be left empty on a later row of the same FIR to repeat the first row's), `accused_name`, `accused_name_ur`, `accused_father_name`, `accused_cnic` (13 digits, dashes optional), `custody_status` (default not_arrested), `complainant_name`, `brief_facts`. Rows with the same FIR (number + police station + FIR year) make one case with several accused. Every row is validated and reported (`ok`, `error`, `duplicate`); when any row has an error nothing is imported and the answer is 422 with the row report in `rows`. A FIR already filed is reported `duplicate` and skipped (re-importing a file is safe). `dry_run=true` reports without writing. At most 5 MiB (413) and 5000 rows (422).
+         */
+        post: operations["cases-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest people already in the index
+         * @description At most 10 people: exact CNIC matches first, then names starting with, then containing, the
+         *     text. Needs cases.update (those who add people to cases). People tied to a protected witness or
+         *     a restricted case the caller cannot read are never suggested.
+         */
+        get: operations["cases-suggest-persons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A case's documents
+         * @description The latest version of each document (kind and title) by default. ``sort``: uploaded_at,
+         *     title, kind, version (``-`` for descending; default ``-uploaded_at``).
+         */
+        get: operations["documents-list"];
+        put?: never;
+        /**
+         * Upload a document to a case
+         * @description Multipart fields ``file``, ``kind``, ``title``, optional ``confidential``. The type is
+         *     decided from the bytes (PDF, JPEG, PNG, TIFF, DOCX, ODT, UTF-8 text; anything else 415); the
+         *     size limit is the ``max_upload_mb`` setting (413). A new upload with the kind and title of an
+         *     existing document becomes its next version.
+         */
+        post: operations["documents-upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A document's metadata */
+        get: operations["documents-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a document
+         * @description Every download is audited. Served as an attachment with ``nosniff``; the checksum is in
+         *     ``ETag`` and ``Repr-Digest``.
+         */
+        get: operations["documents-download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/scrutiny/{review_id}/memo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate the scrutiny memo (PDF)
+         * @description Made from the case record and the review (case and FIR numbers, police station, accused with
+         *     custody, sections, the police report and days from the FIR, decision, defects in words, dates,
+         *     remarks, the prosecutor), stored as a ``scrutiny_memo`` document; regenerating makes version n+1.
+         */
+        post: operations["documents-scrutiny-memo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -753,6 +1096,14 @@ export interface components {
             username: string;
             /** Password */
             password: string;
+        };
+        /** Body_cases-import */
+        "Body_cases-import": {
+            /**
+             * File
+             * @description the CSV file
+             */
+            file: string;
         };
         /** CaseCreate */
         CaseCreate: {
@@ -941,6 +1292,22 @@ export interface components {
             /** Brief Facts */
             brief_facts?: string | null;
         };
+        /** ChargeCreate */
+        ChargeCreate: {
+            /** Offence Id */
+            offence_id: number;
+            /**
+             * Party Id
+             * @description the accused (a party of this case) it is against; null for all
+             */
+            party_id?: number | null;
+            /**
+             * Stage Added
+             * @default fir
+             * @enum {string}
+             */
+            stage_added: "fir" | "challan" | "framed";
+        };
         /** ChargeIn */
         ChargeIn: {
             /** Offence Id */
@@ -1128,6 +1495,71 @@ export interface components {
             /** Source */
             source?: string | null;
         };
+        /** DispositionIn */
+        DispositionIn: {
+            /**
+             * Party Id
+             * @description an accused of this case
+             */
+            party_id: number;
+            /**
+             * Charge Id
+             * @description a charge line of this case; null = all
+             */
+            charge_id?: number | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "convicted" | "acquitted" | "discharged" | "compounded" | "withdrawn" | "abated" | "consigned";
+            /**
+             * Sentence
+             * @description only with convicted
+             */
+            sentence?: string | null;
+            /**
+             * Reason
+             * @description reason code for an adverse outcome (e.g. witnesses_hostile)
+             */
+            reason?: string | null;
+            /**
+             * Decided On
+             * Format: date
+             */
+            decided_on: string;
+        };
+        /** DispositionOut */
+        DispositionOut: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /** Party Id */
+            party_id: number;
+            /** Charge Id */
+            charge_id: number | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "convicted" | "acquitted" | "discharged" | "compounded" | "withdrawn" | "abated" | "consigned";
+            /** Sentence */
+            sentence: string | null;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Decided On
+             * Format: date
+             */
+            decided_on: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+        };
         /** DistrictCreate */
         DistrictCreate: {
             /**
@@ -1191,6 +1623,45 @@ export interface components {
             notes?: string | null;
             /** Source */
             source?: string | null;
+        };
+        /** DocumentOut */
+        DocumentOut: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "fir_copy" | "challan" | "scrutiny_memo" | "order" | "forensic_report" | "medical_report" | "judgment" | "application" | "evidence" | "correspondence" | "other";
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+            /** Filename */
+            filename: string;
+            /** Media Type */
+            media_type: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /** Confidential */
+            confidential: boolean;
+            /** Has Text */
+            has_text: boolean;
+            /** Scrutiny Review Id */
+            scrutiny_review_id: number | null;
+            /** Uploaded By */
+            uploaded_by: number | null;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            /** Content Url */
+            content_url: string;
         };
         /** EventOut */
         EventOut: {
@@ -1323,6 +1794,65 @@ export interface components {
             /** Source */
             source?: string | null;
         };
+        /** ImportReport */
+        ImportReport: {
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Imported
+             * @description true when the cases were written
+             */
+            imported: boolean;
+            /** Cases Created */
+            cases_created: number;
+            /** Duplicates */
+            duplicates: number;
+            /** Rows */
+            rows: components["schemas"]["ImportRowReport"][];
+        };
+        /** ImportRowReport */
+        ImportRowReport: {
+            /**
+             * Row
+             * @description the line's number in the file (the header is row 1)
+             */
+            row: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "error" | "duplicate";
+            /** Errors */
+            errors?: string[];
+            /**
+             * Fir
+             * @description FIR number/year of the row
+             */
+            fir?: string | null;
+            /** Case Number */
+            case_number?: string | null;
+        };
+        /** NoteIn */
+        NoteIn: {
+            /** Body */
+            body: string;
+        };
+        /** NoteOut */
+        NoteOut: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /** Author Id */
+            author_id: number | null;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** OffenceCreate */
         OffenceCreate: {
             /** Statute */
@@ -1441,6 +1971,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[ChargeOut] */
+        Page_ChargeOut_: {
+            /** Items */
+            items: components["schemas"]["ChargeOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[CourtOut] */
         Page_CourtOut_: {
             /** Items */
@@ -1463,10 +2004,32 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[DispositionOut] */
+        Page_DispositionOut_: {
+            /** Items */
+            items: components["schemas"]["DispositionOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[DistrictOut] */
         Page_DistrictOut_: {
             /** Items */
             items: components["schemas"]["DistrictOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[DocumentOut] */
+        Page_DocumentOut_: {
+            /** Items */
+            items: components["schemas"]["DocumentOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -1496,10 +2059,54 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[NoteOut] */
+        Page_NoteOut_: {
+            /** Items */
+            items: components["schemas"]["NoteOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[OffenceOut] */
         Page_OffenceOut_: {
             /** Items */
             items: components["schemas"]["OffenceOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PartyOut] */
+        Page_PartyOut_: {
+            /** Items */
+            items: components["schemas"]["PartyOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PersonSuggestion] */
+        Page_PersonSuggestion_: {
+            /** Items */
+            items: components["schemas"]["PersonSuggestion"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PoliceReportOut] */
+        Page_PoliceReportOut_: {
+            /** Items */
+            items: components["schemas"]["PoliceReportOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -1518,6 +2125,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[ScrutinyOut] */
+        Page_ScrutinyOut_: {
+            /** Items */
+            items: components["schemas"]["ScrutinyOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[UserOut] */
         Page_UserOut_: {
             /** Items */
@@ -1528,6 +2146,40 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+        };
+        /** PartyCreated */
+        PartyCreated: {
+            /** Id */
+            id: number;
+            /** Role */
+            role: string;
+            person: components["schemas"]["PersonOut"];
+            /** Custody Status */
+            custody_status: string | null;
+            /** Age */
+            age: number | null;
+            /** Witness Type */
+            witness_type: string | null;
+            /** Witness Status */
+            witness_status: string | null;
+            /** Protected */
+            protected: boolean;
+            /** Rank */
+            rank: string | null;
+            /** Unit */
+            unit: string | null;
+            /** Notes */
+            notes: string | null;
+            /**
+             * Etag
+             * @description the party's version; send it in If-Match to PATCH the party
+             */
+            etag: string;
+            /**
+             * Matched Existing
+             * @description true when the CNIC (or person_id) linked a person already in the index instead of creating a new one
+             */
+            matched_existing: boolean;
         };
         /** PartyIn */
         PartyIn: {
@@ -1598,6 +2250,34 @@ export interface components {
             unit: string | null;
             /** Notes */
             notes: string | null;
+            /**
+             * Etag
+             * @description the party's version; send it in If-Match to PATCH the party
+             */
+            etag: string;
+        };
+        /**
+         * PartyUpdate
+         * @description Changes to a person's part in the case. ``custody_status`` only for accused and
+         *     ``witness_status`` only for witnesses; custody changes drive the dormant/revive guards.
+         */
+        PartyUpdate: {
+            /** Custody Status */
+            custody_status?: ("not_arrested" | "arrested" | "police_remand" | "judicial_custody" | "on_bail" | "absconding" | "proclaimed_offender" | "released" | "discharged") | null;
+            /** Witness Status */
+            witness_status?: ("cited" | "summoned" | "served" | "present" | "examined" | "given_up" | "hostile") | null;
+            /** Witness Type */
+            witness_type?: string | null;
+            /** Protected */
+            protected?: boolean | null;
+            /** Age */
+            age?: number | null;
+            /** Rank */
+            rank?: string | null;
+            /** Unit */
+            unit?: string | null;
+            /** Notes */
+            notes?: string | null;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -1656,6 +2336,75 @@ export interface components {
             address: string | null;
             /** Phone */
             phone: string | null;
+        };
+        /** PersonSuggestion */
+        PersonSuggestion: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Name Ur */
+            name_ur: string | null;
+            /** Father Name */
+            father_name: string | null;
+            /**
+             * Cnic
+             * @description withheld (null) for roles that do not see CNICs
+             */
+            cnic: string | null;
+            /** Gender */
+            gender: string | null;
+            /**
+             * Matched By
+             * @enum {string}
+             */
+            matched_by: "cnic" | "name";
+        };
+        /** PoliceReportIn */
+        PoliceReportIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "interim" | "final" | "supplementary" | "cancellation";
+            /**
+             * Received On
+             * Format: date
+             */
+            received_on: string;
+            /** Notes */
+            notes?: string | null;
+        };
+        /** PoliceReportOut */
+        PoliceReportOut: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "interim" | "final" | "supplementary" | "cancellation";
+            /**
+             * Received On
+             * Format: date
+             */
+            received_on: string;
+            /**
+             * Days From Fir
+             * @description days between the FIR date and receipt of this report
+             */
+            days_from_fir: number;
+            /** Notes */
+            notes: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
         };
         /** PoliceStationCreate */
         PoliceStationCreate: {
@@ -1729,6 +2478,84 @@ export interface components {
          * @enum {string}
          */
         Role: "prosecutor_general" | "district_prosecutor" | "prosecutor" | "clerk" | "admin" | "auditor" | "monitor" | "trainer";
+        /** ScrutinyIn */
+        ScrutinyIn: {
+            /** Police Report Id */
+            police_report_id?: number | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "fit" | "defective_returned" | "discharge_recommended";
+            /**
+             * Defects
+             * @description Coded defects: `missing_site_plan`: Site plan (naqsha mauqa) not attached; `missing_medical_report`: Medico-legal / post-mortem report missing; `missing_forensic_report`: Forensic report (ballistics, DNA, chemical) missing; `missing_fsl_report`: Forensic Science Laboratory report awaited or missing; `missing_witness_statements_161`: Statements of witnesses under s.161 CrPC missing; `missing_recovery_memo`: Recovery memo (mashirnama) missing; `incomplete_accused_particulars`: Accused particulars incomplete (CNIC, parentage, address); `wrong_sections`: Sections of law wrongly applied; `missing_case_property`: Case property not produced or not sealed; `other`: Other defect (explain in notes)
+             */
+            defects?: ("missing_site_plan" | "missing_medical_report" | "missing_forensic_report" | "missing_fsl_report" | "missing_witness_statements_161" | "missing_recovery_memo" | "incomplete_accused_particulars" | "wrong_sections" | "missing_case_property" | "other")[];
+            /**
+             * Returned On
+             * @description only with defective_returned
+             */
+            returned_on?: string | null;
+            /** Notes */
+            notes?: string | null;
+        };
+        /** ScrutinyOut */
+        ScrutinyOut: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /** Police Report Id */
+            police_report_id: number | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "fit" | "defective_returned" | "discharge_recommended";
+            /**
+             * Defects
+             * @description Coded defects: `missing_site_plan`: Site plan (naqsha mauqa) not attached; `missing_medical_report`: Medico-legal / post-mortem report missing; `missing_forensic_report`: Forensic report (ballistics, DNA, chemical) missing; `missing_fsl_report`: Forensic Science Laboratory report awaited or missing; `missing_witness_statements_161`: Statements of witnesses under s.161 CrPC missing; `missing_recovery_memo`: Recovery memo (mashirnama) missing; `incomplete_accused_particulars`: Accused particulars incomplete (CNIC, parentage, address); `wrong_sections`: Sections of law wrongly applied; `missing_case_property`: Case property not produced or not sealed; `other`: Other defect (explain in notes)
+             */
+            defects: ("missing_site_plan" | "missing_medical_report" | "missing_forensic_report" | "missing_fsl_report" | "missing_witness_statements_161" | "missing_recovery_memo" | "incomplete_accused_particulars" | "wrong_sections" | "missing_case_property" | "other")[];
+            /** Returned On */
+            returned_on: string | null;
+            /** Resubmitted On */
+            resubmitted_on: string | null;
+            /**
+             * Days From Receipt
+             * @description report received → decision, in days
+             */
+            days_from_receipt: number | null;
+            /** Notes */
+            notes: string | null;
+            /** Reviewed By */
+            reviewed_by: number | null;
+            /**
+             * Reviewed At
+             * Format: date-time
+             */
+            reviewed_at: string;
+            /**
+             * Etag
+             * @description send it in If-Match to PATCH this review
+             */
+            etag: string;
+            /**
+             * Suggested Transition
+             * @description the stage move this decision calls for while the case is in scrutiny (e.g. `returned` after defective_returned); the client makes it through /transitions
+             */
+            suggested_transition?: ("intake" | "scrutiny" | "returned" | "filed" | "charge" | "evidence" | "defence" | "arguments" | "judgment" | "appeal" | "closed" | "dormant") | null;
+        };
+        /** ScrutinyUpdate */
+        ScrutinyUpdate: {
+            /**
+             * Resubmitted On
+             * Format: date
+             * @description when the police resubmitted the corrected report
+             */
+            resubmitted_on: string;
+        };
         /** TeamMember */
         TeamMember: {
             /** Prosecutor Id */
@@ -4721,6 +5548,1561 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AssignmentOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-list-people": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PartyOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-add-person": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyCreated"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-update-person": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you read */
+                "if-match"?: string | null;
+            };
+            path: {
+                case_id: number;
+                party_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-list-offences": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ChargeOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-add-offence": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChargeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargeOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-remove-offence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+                charge_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-list-police-reports": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PoliceReportOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-add-police-report": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoliceReportIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoliceReportOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-list-scrutiny": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ScrutinyOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-add-scrutiny": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScrutinyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScrutinyOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-update-scrutiny": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you read */
+                "if-match"?: string | null;
+            };
+            path: {
+                case_id: number;
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScrutinyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScrutinyOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-list-dispositions": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DispositionOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-add-disposition": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DispositionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispositionOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-list-notes": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NoteOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-add-note": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-import": {
+        parameters: {
+            query?: {
+                /** @description validate and report without writing */
+                dry_run?: boolean;
+            };
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_cases-import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cases-suggest-persons": {
+        parameters: {
+            query?: {
+                /** @description exact CNIC, dashes optional */
+                cnic?: string | null;
+                /** @description start or part of a name (English or Urdu) */
+                name?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PersonSuggestion_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "documents-list": {
+        parameters: {
+            query?: {
+                kind?: ("fir_copy" | "challan" | "scrutiny_memo" | "order" | "forensic_report" | "medical_report" | "judgment" | "application" | "evidence" | "correspondence" | "other") | null;
+                /** @description every version, not only the latest */
+                all_versions?: boolean;
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DocumentOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "documents-upload": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description PDF, JPEG, PNG, TIFF, DOCX, ODT or plain UTF-8 text; the type is read from the bytes
+                     */
+                    file: string;
+                    /** @enum {string} */
+                    kind: "fir_copy" | "challan" | "scrutiny_memo" | "order" | "forensic_report" | "medical_report" | "judgment" | "application" | "evidence" | "correspondence" | "other";
+                    title: string;
+                    /** @default false */
+                    confidential?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "documents-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "documents-download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, as an attachment */
+            200: {
+                headers: {
+                    /** @description the SHA-256 of the bytes, quoted */
+                    ETag?: string;
+                    /** @description sha-256=:<base64>: (RFC 9530) */
+                    "Repr-Digest"?: string;
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "documents-scrutiny-memo": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
                 };
             };
             /** @description Not authenticated */
