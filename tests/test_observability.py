@@ -27,11 +27,7 @@ def test_metrics_use_route_templates(client, as_role, make_user):
     assert any('status="200"' in ln and ln.endswith(" 2.0") for ln in users), users
     assert any('status="404"' in ln for ln in users)
     routes = {ln.split('route="')[1].split('"')[0] for ln in lines if 'route="' in ln}
-    assert not any(
-        f"/{user.id}" in f"{route}/".replace(f"/{user.id}/", f"/{user.id}")
-        and str(user.id) in route.split("/")
-        for route in routes
-    ), routes
+    assert not any(str(user.id) in route.split("/") for route in routes), routes
     assert not any("12345" in ln or "777" in ln or "no-such-thing" in ln for ln in r.text.splitlines())
     unmatched = [ln for ln in lines if 'route="unmatched"' in ln and 'status="404"' in ln]
     assert any('method="GET"' in ln for ln in unmatched) and any('method="POST"' in ln for ln in unmatched)
