@@ -580,3 +580,21 @@ def test_cli_import(cmms, tmp_path):
     code, out = cmms("import", "cases", str(path), "--as", "clerk.cli")
     assert code == 0 and "2 duplicate FIR(s)" in out, out
     assert cmms("import", "cases", str(path), "--as", "nobody")[0] == 2
+
+
+def test_team_and_timeline_name_people(client, db, world):
+    """The SPA shows who is on the team and who did what by name, not by id."""
+    own = world.cases["own"]
+    pp = world.users["prosecutor_assigned"]
+    h = world.headers["prosecutor_assigned"]
+    detail = client.get(f"/api/v1/cases/{own.id}", headers=h).json()
+    assert {"prosecutor_id": pp.id, "name": pp.full_name} in [
+        {"prosecutor_id": m["prosecutor_id"], "name": m["name"]} for m in detail["team"]
+    ]
+    r = client.post(
+        f"/api/v1/cases/{own.id}/transitions", json={"to": "scrutiny", "note": "received"}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    events = client.get(f"/api/v1/cases/{own.id}/timeline", headers=h).json()["items"]
+    move = [e for e in events if e["kind"] == "transition"][-1]
+    assert move["actor_id"] == pp.id and move["actor_name"] == pp.full_name

@@ -61,7 +61,9 @@ def case_out(
     parties: list[CaseParty],
     charges: list[Charge],
     team: list[CaseAssignment],
+    names: dict[int, str],
 ) -> CaseOut:
+    """``names``: full names of the users the case refers to (its team)."""
     return CaseOut(
         id=case.id,
         number=case.number,
@@ -92,7 +94,15 @@ def case_out(
         ),
         parties=[party_out(p, principal) for p in parties],
         charges=[charge_out(c) for c in charges],
-        team=[TeamMember(prosecutor_id=a.prosecutor_id, role=a.role, since=a.started_at) for a in team],
+        team=[
+            TeamMember(
+                prosecutor_id=a.prosecutor_id,
+                name=names.get(a.prosecutor_id, ""),
+                role=a.role,
+                since=a.started_at,
+            )
+            for a in team
+        ],
         created_at=case.created_at,
         updated_at=case.updated_at,
     )

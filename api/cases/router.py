@@ -26,6 +26,7 @@ from api.errors import problem_responses
 from api.pagination import IdPath, IdQuery, Page, Paging, paginate
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
+from api.users import service as users_service
 
 cases = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=UnitOfWorkRoute)
 
@@ -34,12 +35,14 @@ Reader = Annotated[Principal, require(Perm.cases_read)]
 
 def _detail(db: Any, case: Case, principal: Principal, response: Response) -> CaseOut:
     set_etag(response, service.ETAG_KIND, case.id, case.version)
+    team = service.team_of(db, case.id)
     return present.case_out(
         case,
         principal=principal,
         parties=service.parties_of(db, case.id),
         charges=service.charges_of(db, case.id),
-        team=service.team_of(db, case.id),
+        team=team,
+        names=users_service.names_of(db, {a.prosecutor_id for a in team}),
     )
 
 
@@ -219,8 +222,11 @@ def timeline(case_id: IdPath, db: DbSession, paging: Paging, principal: Reader) 
     rows, total = paginate(
         db, stmt, paging, allowed={"at": CaseEvent.at}, default_sort="at", tiebreak=CaseEvent.id
     )
+    names = users_service.names_of(db, {e.actor_id for e in rows if e.actor_id is not None})
     return Page[EventOut](
-        items=[EventOut.model_validate(e) for e in rows],
+        items=[
+            EventOut.model_validate(e).model_copy(update={"actor_name": names.get(e.actor_id)}) for e in rows
+        ],
         total=total,
         limit=paging.limit,
         offset=paging.offset,

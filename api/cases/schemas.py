@@ -201,6 +201,7 @@ class ChargeOut(BaseModel):
 
 class TeamMember(BaseModel):
     prosecutor_id: int
+    name: str
     role: str
     since: dt.datetime
 
@@ -255,6 +256,7 @@ class EventOut(BaseModel):
     id: int
     at: dt.datetime
     actor_id: int | None
+    actor_name: str | None = None
     kind: str
     summary: str
     details: dict[str, object]

@@ -92,6 +92,16 @@ def list_users(
     return stmt
 
 
+def names_of(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """Full names of some users (for showing who did what; not a listing of users)."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    return {
+        uid: name for uid, name in session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+    }
+
+
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:

@@ -1674,6 +1674,8 @@ export interface components {
             at: string;
             /** Actor Id */
             actor_id: number | null;
+            /** Actor Name */
+            actor_name?: string | null;
             /** Kind */
             kind: string;
             /** Summary */
@@ -2560,6 +2562,8 @@ export interface components {
         TeamMember: {
             /** Prosecutor Id */
             prosecutor_id: number;
+            /** Name */
+            name: string;
             /** Role */
             role: string;
             /**

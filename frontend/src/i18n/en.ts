@@ -556,6 +556,7 @@ const en = {
     },
     allAccused: 'All accused',
     timelineNone: 'Nothing has happened yet.',
+    timelineByName: 'by {name}',
     timelineBy: 'by user #{id}',
     timelineBySystem: 'by the system',
     timelineMore: 'Show more',

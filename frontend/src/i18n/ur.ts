@@ -558,6 +558,7 @@ const ur: Messages = {
     },
     allAccused: 'تمام ملزمان',
     timelineNone: 'ابھی کچھ نہیں ہوا۔',
+    timelineByName: '{name} نے',
     timelineBy: 'صارف #{id} نے',
     timelineBySystem: 'نظام نے',
     timelineMore: 'مزید دکھائیں',
