@@ -7,6 +7,8 @@ PostgreSQL runs through psycopg 3.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -82,7 +84,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+#: one write lock per SQLite database file in this process (engines to the same file share it)
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+_HOLDS_LOCK = "cmms_write_lock"
+#: how long a writer waits for the in-process write lock (the same as SQLite's busy_timeout)
+WRITE_LOCK_TIMEOUT = 30.0
+
+
+def _write_lock_for(path: str, engine: Engine) -> threading.Lock:
+    key = str(Path(path).resolve()) if path and path != ":memory:" else f"memory:{id(engine)}"
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+
+
+def _configure_sqlite(engine: Engine, path: str = "") -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writing sessions.
+
+    SQLite has one writer at a time. A second ``BEGIN IMMEDIATE`` waits in SQLite's busy handler,
+    which sleeps in growing steps (up to 100 ms) and is not fair: under concurrent audited reads
+    that produced p99s of seconds. So writers of this process first take an in-process lock
+    (FIFO-ish, no sleeping), acquired just before ``BEGIN IMMEDIATE`` and released when the
+    connection goes back to the pool (after its commit or rollback) or is invalidated. The busy
+    timeout still covers writers in other processes (workers, the CLI)."""
+    lock = _write_lock_for(path, engine)
+
+    def _release(record: Any) -> None:
+        if record is not None and record.info.pop(_HOLDS_LOCK, False):
+            lock.release()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -95,19 +125,54 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not conn.get_execution_options().get(WRITE_OPTION, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        record = conn.connection._connection_record
+        if record is not None and not record.info.get(_HOLDS_LOCK):
+            if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+                raise sqlite3.OperationalError("database is locked (waited for this process's writers)")
+            record.info[_HOLDS_LOCK] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(record)
+            raise
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_conn: Any, record: Any, state: Any) -> None:
+        # back to the pool: end any open transaction *before* letting the next writer in
+        if record is not None and record.info.get(_HOLDS_LOCK):
+            try:
+                if not state.transaction_was_reset:
+                    dbapi_conn.rollback()
+            finally:
+                _release(record)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        _release(record)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_conn: Any, record: Any, _exc: Any) -> None:
+        _release(record)
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_conn: Any, record: Any) -> None:
+        _release(record)
 
 
 def make_engine(url: str, *, pooled: bool = True) -> Engine:
     """``pooled=False`` for one-shot tools (migrations, CLI) that must leave no connection behind."""
     extra: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[-1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if pooled:  # as many connections as concurrent requests: a checkout never waits
+            extra = {"pool_size": 20, "max_overflow": 20}
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **extra)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, path)
         return engine
     if pooled:
         extra = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
@@ -168,8 +233,45 @@ def get_write_db(request: Request) -> Session:
     session = getattr(request.state, "db", None)
     if session is None:
         session = new_session(write=True)
+        session.info[AUDITED_READ] = True
         request.state.db = session
     return session
 
 
 WriteDbSession = Annotated[Session, Depends(get_write_db)]
+
+#: set on the sessions of :func:`get_write_db`: nothing is written before the audited read's entry
+AUDITED_READ = "cmms_audited_read"
+
+
+def _restart(session: Session, *, write: bool) -> None:
+    """End the session's (read-only) transaction and begin the next one as a reader or a writer."""
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: write})
+
+
+@contextmanager
+def audited_read(session: Session) -> Iterator[None]:
+    """Reads of an audited read (its access checks and the record itself) outside the write lock,
+    then the audit entry in its own short write transaction, committed before the response is
+    built; the rest of the request reads in a new read transaction.
+
+    Only for the sessions of :func:`get_write_db` (which hold no changes before this point); in any
+    other session (a CLI's unit of work, a larger write) the block just runs in the caller's
+    transaction. Without this, the writer's lock (SQLite) or the audit chain's advisory lock
+    (PostgreSQL) is held for the whole request, from authentication to serialisation."""
+    if not session.info.get(AUDITED_READ) or session.new or session.dirty or session.deleted:
+        yield
+        return
+    session.info[AUDITED_READ] = False  # once per request
+    _restart(session, write=True)
+    yield
+    session.commit()
+    session.connection(execution_options={WRITE_OPTION: False})
+
+
+def begin_reading(session: Session) -> None:
+    """Start an audited read's session as a reader, so its checks run outside the write lock."""
+    if session.info.get(AUDITED_READ) and not session.in_transaction():
+        session.connection(execution_options={WRITE_OPTION: False})

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Path, Query
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, func, select
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from api.errors import ValidationFailed
@@ -23,11 +23,39 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
+#: an execution option on a listing's statement: count at most this many rows (see ``CappedTotal``)
+COUNT_CAP = "cmms_count_cap"
+#: an execution option: {sort name: column} to order by instead (an equivalent, cheaper order)
+SORT_ALIASES = "cmms_sort_aliases"
+#: the cap the case list and search use: beyond it, counting costs more than the page itself
+DEFAULT_COUNT_CAP = 10_000
+
+
+class CappedTotal(int):
+    """A total that stopped counting at the cap; ``Page`` reports it with ``total_capped``."""
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(description="how many items match; when total_capped is true, a lower bound (the cap)")
     limit: int
     offset: int
+    total_capped: bool = Field(
+        default=False,
+        description="true when counting stopped at the cap (10,000 for case lists and search): "
+        "at least `total` items match",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _capped(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("total"), CappedTotal)
+            and "total_capped" not in data
+        ):
+            return {**data, "total_capped": True}
+        return data
 
 
 class PageParams(BaseModel):
@@ -77,10 +105,33 @@ def paginate(
     default_sort: str,
     tiebreak: ColumnElement[Any] | None = None,
 ) -> tuple[list[Any], int]:
-    """(rows of this page, total). The count runs on the filtered statement without ORDER BY."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    ordering = order_by(params.sort, allowed, default_sort)
-    if tiebreak is not None:
-        ordering.append(tiebreak)
+    """(rows of this page, total). The count runs on the filtered statement without ORDER BY.
+
+    Options the statement may carry (``stmt.execution_options(...)``): ``COUNT_CAP`` counts at most
+    that many rows and returns a ``CappedTotal`` beyond it; ``SORT_ALIASES`` orders by an equivalent
+    unique column instead of a sort field (then without the tiebreak)."""
+    options = stmt.get_execution_options()
+    key = params.sort or default_sort
+    aliases = options.get(SORT_ALIASES) or {}
+    alias = aliases.get(key.lstrip("-"))
+    if alias is not None:
+        order_by(params.sort, allowed, default_sort)  # still a 422 for unknown fields
+        ordering: list[Any] = [alias.desc() if key.startswith("-") else alias.asc()]
+    else:
+        ordering = order_by(params.sort, allowed, default_sort)
+        if tiebreak is not None:
+            ordering.append(tiebreak)
+    cap = options.get(COUNT_CAP)
+    if cap:
+        # an aliased order (whatever the page's sort) stays in the count: it makes SQLite read the
+        # full-text side first and stop at the cap; without it, SQLite may walk the cases and
+        # evaluate the full-text query once per case
+        counted = stmt.order_by(next(iter(aliases.values()))) if aliases else stmt.order_by(None)
+        inner = counted.with_only_columns(literal_column("1"), maintain_column_froms=True).limit(cap + 1)
+        total = session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+        if total > cap:
+            total = CappedTotal(cap)
+    else:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.scalars(stmt.order_by(*ordering).limit(params.limit).offset(params.offset)).all()
     return list(rows), total

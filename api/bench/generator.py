@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine, make_url
 
 from api.bench import names
+from api.search.service import district_token, normalise
 
 START = date(2015, 3, 1)
 STAGE_PATH = ("intake", "scrutiny", "filed", "charge", "evidence", "defence", "arguments", "judgment")
@@ -615,10 +616,14 @@ class Generator:
                  places[int(rand() * len(places))], facts, judgment,
                  "Appeal window passed" if stage == "closed" else None, created_ts, changed_ts, creator, 1)
             )  # fmt: skip
+            # the text of api.search.service.document_of, normalised as index_case stores it
             search.append(
                 (
                     cid,
-                    f"{number} {fir_no} {fir_no}/{fir_year} {station} {ctd or ''} {ccn or ''} {title} {' '.join(text)} {' '.join(sections)}",
+                    normalise(
+                        f"{number} {fir_no} {fir_no}/{fir_year} {station} {ctd or ''} {ccn or ''} {title} "
+                        f"{' '.join(text)} {' '.join(sections)} {district_token(did)}"
+                    ),
                 )
             )
             # police report and scrutiny

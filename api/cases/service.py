@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
+from api import db
 from api.audit import service as audit
 from api.cases import lifecycle, people
 from api.cases.access import get_readable, get_writable, readable_cases
@@ -27,6 +28,7 @@ from api.cases.schemas import CaseCreate, CaseUpdate, PersonIn, TransitionIn
 from api.concurrency import check_if_match
 from api.db import utcnow
 from api.errors import Conflict, Forbidden, ValidationFailed
+from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SORT_ALIASES
 from api.permissions import Perm, Principal, Role
 from api.reference.models import Court, DeadlineRule, District, Offence, PoliceStation
 from api.search import service as search
@@ -249,6 +251,31 @@ LIST_SORTS = {
 }
 
 
+def _one_district(principal: Principal) -> int | None:
+    """The district every case the principal may read belongs to, if there is one (see case_scope)."""
+    local = {Role.district_prosecutor, Role.clerk, Role.monitor}
+    if principal.district_id is None or not principal.roles or not principal.roles <= local:
+        return None
+    return principal.district_id
+
+
+SUMMARY_COLUMNS = (
+    Case.number,
+    Case.title,
+    Case.stage,
+    Case.category,
+    Case.district_id,
+    Case.restricted,
+    Case.complex,
+    Case.fir_number,
+    Case.fir_date,
+    Case.police_station_id,
+    Case.court_id,
+    Case.created_at,
+    Case.updated_at,
+)
+
+
 def list_cases(
     session: Session,
     principal: Principal,
@@ -266,9 +293,16 @@ def list_cases(
     created_from: Any = None,
     created_to: Any = None,
 ) -> Select[tuple[Case]]:
-    stmt = readable_cases(principal)
+    # the columns of a CaseSummary only (not the brief facts and the rest); a page of 50 is the
+    # hot path. The total is counted up to DEFAULT_COUNT_CAP (then ``total_capped``).
+    stmt = readable_cases(principal).options(load_only(*SUMMARY_COLUMNS))
+    stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
     if q:
-        stmt = stmt.where(search.matching_cases(session, q))
+        stmt, filing_order = search.search_cases(
+            session, stmt, q, district_id=district_id if district_id is not None else _one_district(principal)
+        )
+        if filing_order is not None:  # ids follow filing order: newest first straight from the index
+            stmt = stmt.execution_options(**{SORT_ALIASES: {"created_at": filing_order}})
     if stage:
         stmt = stmt.where(Case.stage.in_(stage))
     if district_id is not None:
@@ -302,15 +336,17 @@ def list_cases(
 
 def read_case(session: Session, *, principal: Principal, case_id: int, origin: audit.Origin) -> Case:
     """A case the caller may see (404 otherwise); the read is audited."""
+    db.begin_reading(session)
     case = get_readable(session, principal, case_id)
-    audit.record(
-        session,
-        origin=origin,
-        action="read",
-        entity_type="case",
-        entity_id=case.id,
-        details={"restricted": case.restricted} if case.restricted else None,
-    )
+    with db.audited_read(session):  # the entry in its own short write transaction
+        audit.record(
+            session,
+            origin=origin,
+            action="read",
+            entity_type="case",
+            entity_id=case.id,
+            details={"restricted": case.restricted} if case.restricted else None,
+        )
     return case
 
 

@@ -8,8 +8,9 @@ query, which the caller intersects with ``readable_cases`` so access rules apply
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, column, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from api.cases.models import Case, CaseParty, Charge, Person
@@ -23,6 +24,12 @@ MAX_TOKENS = 8
 
 def tokens(q: str) -> list[str]:
     return _TOKEN.findall(q.lower())[:MAX_TOKENS]
+
+
+def district_token(district_id: int) -> str:
+    """A word every document of the district holds, so a district-scoped search narrows inside the
+    index (FTS5 intersects it with the query's words) instead of filtering matches row by row."""
+    return f"cmmsd{district_id}z"
 
 
 def _dialect(session: Session) -> str:
@@ -56,6 +63,7 @@ def document_of(session: Session, case: Case) -> str:
     for statute, section in sections:
         parts.extend([statute, section])
     parts.append(documents_indexing.searchable_text(session, case.id))  # titles and text of documents
+    parts.append(district_token(case.district_id))
     return " ".join(p for p in parts if p)
 
 
@@ -104,3 +112,26 @@ def matching_cases(session: Session, q: str) -> ColumnElement[bool]:
             .where(text("case_search MATCH :q").bindparams(q=query))
         )
     return Case.id.in_(ids)
+
+
+def search_cases(
+    session: Session, stmt: Select[Any], q: str, *, district_id: int | None = None
+) -> tuple[Select[Any], ColumnElement[Any] | None]:
+    """``stmt`` narrowed to the cases matching ``q``, and the column that orders them by filing
+    (newest last) when the index can hand them over in that order, else None.
+
+    On SQLite the index is joined rather than used as ``id IN (…)``: the IN list would hold every
+    match (hundreds of thousands for a common name and section) before the first row of the
+    page, while the join reads the FTS5 matches in rowid order and stops after the page (and the
+    capped count). A case's rowid is its id, and ids follow filing order (``created_at``).
+    ``district_id``: the results are limited to that district anyway (a filter or the caller's
+    scope); its token is added to the query so the index does the narrowing."""
+    words = tokens(q)
+    if not words or _dialect(session) == "postgresql":
+        return stmt.where(matching_cases(session, q)), None
+    query = " ".join(f'"{w}"*' for w in words)
+    if district_id is not None:
+        query += f' "{district_token(district_id)}"'
+    fts = table(TABLE, column("rowid"))
+    stmt = stmt.join(fts, fts.c.rowid == Case.id).where(text("case_search MATCH :q").bindparams(q=query))
+    return stmt, fts.c.rowid

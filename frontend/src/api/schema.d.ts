@@ -1944,210 +1944,381 @@ export interface components {
         Page_AdjournmentReasonOut_: {
             /** Items */
             items: components["schemas"]["AdjournmentReasonOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[AuditEntryOut] */
         Page_AuditEntryOut_: {
             /** Items */
             items: components["schemas"]["AuditEntryOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[CaseSummary] */
         Page_CaseSummary_: {
             /** Items */
             items: components["schemas"]["CaseSummary"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[ChargeOut] */
         Page_ChargeOut_: {
             /** Items */
             items: components["schemas"]["ChargeOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[CourtOut] */
         Page_CourtOut_: {
             /** Items */
             items: components["schemas"]["CourtOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[DeadlineRuleOut] */
         Page_DeadlineRuleOut_: {
             /** Items */
             items: components["schemas"]["DeadlineRuleOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[DispositionOut] */
         Page_DispositionOut_: {
             /** Items */
             items: components["schemas"]["DispositionOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[DistrictOut] */
         Page_DistrictOut_: {
             /** Items */
             items: components["schemas"]["DistrictOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[DocumentOut] */
         Page_DocumentOut_: {
             /** Items */
             items: components["schemas"]["DocumentOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[EventOut] */
         Page_EventOut_: {
             /** Items */
             items: components["schemas"]["EventOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[HolidayOut] */
         Page_HolidayOut_: {
             /** Items */
             items: components["schemas"]["HolidayOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[NoteOut] */
         Page_NoteOut_: {
             /** Items */
             items: components["schemas"]["NoteOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[OffenceOut] */
         Page_OffenceOut_: {
             /** Items */
             items: components["schemas"]["OffenceOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[PartyOut] */
         Page_PartyOut_: {
             /** Items */
             items: components["schemas"]["PartyOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[PersonSuggestion] */
         Page_PersonSuggestion_: {
             /** Items */
             items: components["schemas"]["PersonSuggestion"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[PoliceReportOut] */
         Page_PoliceReportOut_: {
             /** Items */
             items: components["schemas"]["PoliceReportOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[PoliceStationOut] */
         Page_PoliceStationOut_: {
             /** Items */
             items: components["schemas"]["PoliceStationOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[ScrutinyOut] */
         Page_ScrutinyOut_: {
             /** Items */
             items: components["schemas"]["ScrutinyOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** Page[UserOut] */
         Page_UserOut_: {
             /** Items */
             items: components["schemas"]["UserOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
             total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** PartyCreated */
         PartyCreated: {
