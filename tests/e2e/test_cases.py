@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import httpx
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD, shot
@@ -22,10 +21,6 @@ def _token(server: str, username: str) -> str:
     r = httpx.post(f"{server}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
     r.raise_for_status()
     return r.json()["access_token"]
-
-
-def _api_has(server: str, path: str) -> bool:
-    return path in httpx.get(f"{server}/openapi.json").json()["paths"]
 
 
 def _signed_in(page: Page, username: str) -> None:
@@ -108,27 +103,26 @@ def test_clerk_files_a_case_and_attaches_a_document(page: Page, server: str, tmp
     expect(page.get_by_test_id("offences-table")).to_contain_text("302")
     shot(page, "case-detail-offences-en-1280")
 
-    if _api_has(server, "/api/v1/cases/{case_id}/documents"):
-        page.get_by_role("link", name="Documents").click()
-        page.get_by_label("Title").fill("FIR copy")
-        page.get_by_test_id("file-input").set_input_files(str(_small_pdf(tmp_path)))
-        expect(page.get_by_test_id("documents-table")).to_contain_text("FIR copy")
-        expect(page.get_by_test_id("upload-progress")).to_contain_text("Uploaded")
-        shot(page, "case-detail-documents-en-1280")
-        # the same kind and title again becomes version 2, the first kept
-        page.get_by_label("Title").fill("FIR copy")
-        page.get_by_test_id("file-input").set_input_files(str(_small_pdf(tmp_path)))
-        expect(page.get_by_test_id("documents-table")).to_contain_text("v2")
-        # download through the authorised endpoint (bearer → blob → save)
-        with page.expect_download() as dl:
-            page.get_by_test_id("documents-table").get_by_role("button", name="Download").first.click()
-        assert dl.value.suggested_filename.endswith(".pdf")
-        page.set_viewport_size(PHONE)
-        _urdu(page)
-        shot(page, "case-detail-documents-ur-390")
-        page.set_viewport_size(DESKTOP)
-        shot(page, "case-detail-documents-ur-1280")
-        _english(page)
+    page.get_by_role("link", name="Documents").click()
+    page.get_by_label("Title").fill("FIR copy")
+    page.get_by_test_id("file-input").set_input_files(str(_small_pdf(tmp_path)))
+    expect(page.get_by_test_id("documents-table")).to_contain_text("FIR copy")
+    expect(page.get_by_test_id("upload-progress")).to_contain_text("Uploaded")
+    shot(page, "case-detail-documents-en-1280")
+    # the same kind and title again becomes version 2, the first kept
+    page.get_by_label("Title").fill("FIR copy")
+    page.get_by_test_id("file-input").set_input_files(str(_small_pdf(tmp_path)))
+    expect(page.get_by_test_id("documents-table")).to_contain_text("v2")
+    # download through the authorised endpoint (bearer → blob → save)
+    with page.expect_download() as dl:
+        page.get_by_test_id("documents-table").get_by_role("button", name="Download").first.click()
+    assert dl.value.suggested_filename.endswith(".pdf")
+    page.set_viewport_size(PHONE)
+    _urdu(page)
+    shot(page, "case-detail-documents-ur-390")
+    page.set_viewport_size(DESKTOP)
+    shot(page, "case-detail-documents-ur-1280")
+    _english(page)
 
     # the new case is in the list, found by its FIR number
     page.goto("/cases?q=E2E-101")
@@ -236,8 +230,6 @@ def test_prosecutor_moves_an_assigned_case(page: Page, server: str) -> None:
 
 
 def test_clerk_imports_cases_dry_run_first(page: Page, server: str, tmp_path: Path) -> None:
-    if not _api_has(server, "/api/v1/cases/import"):
-        pytest.skip("POST /api/v1/cases/import is not in this API")
     clerk = {"Authorization": f"Bearer {_token(server, 'clerk.south')}"}
     me = httpx.get(f"{server}/api/v1/users/me", headers=clerk).json()
     station = httpx.get(
