@@ -110,6 +110,11 @@ class UnsupportedMediaType(AppError):
 class ValidationFailed(AppError):
     status, code, title = 422, "validation-failed", "Invalid input"
 
+    @classmethod
+    def at(cls, loc: list[str | int], msg: str) -> ValidationFailed:
+        """One field's problem: ``ValidationFailed.at(["body", "district_id"], "No such district.")``."""
+        return cls(msg, errors=[{"loc": loc, "msg": msg}])
+
 
 class PreconditionRequired(AppError):
     status, code, title = 428, "precondition-required", "Precondition required"

@@ -44,10 +44,6 @@ BEFORE_CHARGE = ("intake", "scrutiny", "returned", "filed")
 DISPOSITION_STAGES = ("filed", "charge", "evidence", "defence", "arguments", "judgment", "appeal", "dormant")
 
 
-def _invalid(loc: list[str | int], msg: str) -> ValidationFailed:
-    return ValidationFailed(msg, errors=[{"loc": loc, "msg": msg}])
-
-
 def _event(
     session: Session, case: Case, principal: Principal, event_kind: str, summary: str, /, **details: Any
 ) -> None:
@@ -58,7 +54,7 @@ def _event(
 
 def _not_future(value: date, loc: list[str | int]) -> None:
     if value > utcnow().date():
-        raise _invalid(loc, "cannot be in the future")
+        raise ValidationFailed.at(loc, "cannot be in the future")
 
 
 def _accused(session: Session, case: Case, party_id: int, loc: list[str | int]) -> CaseParty:
@@ -68,7 +64,7 @@ def _accused(session: Session, case: Case, party_id: int, loc: list[str | int]) 
         )
     )
     if party is None:
-        raise _invalid(loc, "not an accused of this case")
+        raise ValidationFailed.at(loc, "not an accused of this case")
     return party
 
 
@@ -86,7 +82,7 @@ def add_charge(
     case = get_writable(session, principal, case_id, Perm.cases_update)
     offence = session.get(Offence, data.offence_id)
     if offence is None:
-        raise _invalid(["body", "offence_id"], "No such offence in the catalogue.")
+        raise ValidationFailed.at(["body", "offence_id"], "No such offence in the catalogue.")
     if data.party_id is not None:
         _accused(session, case, data.party_id, ["body", "party_id"])
     same = exists().where(
@@ -178,7 +174,7 @@ def add_report(
     case = get_writable(session, principal, case_id, Perm.cases_update)
     _not_future(data.received_on, ["body", "received_on"])
     if data.received_on < case.fir_date:
-        raise _invalid(["body", "received_on"], "cannot be before the FIR date")
+        raise ValidationFailed.at(["body", "received_on"], "cannot be before the FIR date")
     report = PoliceReport(
         case_id=case.id,
         kind=data.kind,
@@ -242,11 +238,11 @@ def add_review(
             )
         )
         if report is None:
-            raise _invalid(["body", "police_report_id"], "no such police report in this case")
+            raise ValidationFailed.at(["body", "police_report_id"], "no such police report in this case")
     if data.returned_on is not None:
         _not_future(data.returned_on, ["body", "returned_on"])
         if data.returned_on < case.fir_date:
-            raise _invalid(["body", "returned_on"], "cannot be before the FIR date")
+            raise ValidationFailed.at(["body", "returned_on"], "cannot be before the FIR date")
     review = ScrutinyReview(
         case_id=case.id,
         police_report_id=data.police_report_id,
@@ -305,7 +301,7 @@ def resubmit(
         raise Conflict("Only a report returned as defective is resubmitted.")
     _not_future(data.resubmitted_on, ["body", "resubmitted_on"])
     if review.returned_on is not None and data.resubmitted_on < review.returned_on:
-        raise _invalid(["body", "resubmitted_on"], "cannot be before the date it was returned")
+        raise ValidationFailed.at(["body", "resubmitted_on"], "cannot be before the date it was returned")
     if review.resubmitted_on == data.resubmitted_on:
         return review, case
     before = review.resubmitted_on
@@ -354,12 +350,12 @@ def add_disposition(
     if data.charge_id is not None:
         charge = session.scalar(select(Charge).where(Charge.id == data.charge_id, Charge.case_id == case.id))
         if charge is None:
-            raise _invalid(["body", "charge_id"], "no such charge line in this case")
+            raise ValidationFailed.at(["body", "charge_id"], "no such charge line in this case")
         if charge.party_id is not None and charge.party_id != party.id:
-            raise _invalid(["body", "charge_id"], "this charge line is against another accused")
+            raise ValidationFailed.at(["body", "charge_id"], "this charge line is against another accused")
     _not_future(data.decided_on, ["body", "decided_on"])
     if data.decided_on < case.fir_date:
-        raise _invalid(["body", "decided_on"], "cannot be before the FIR date")
+        raise ValidationFailed.at(["body", "decided_on"], "cannot be before the FIR date")
     same = exists().where(
         Disposition.party_id == party.id,
         Disposition.charge_id.is_(None)

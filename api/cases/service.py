@@ -80,10 +80,6 @@ def record_event(
     return event
 
 
-def _invalid(loc: list[str | int], msg: str) -> ValidationFailed:
-    return ValidationFailed(msg, errors=[{"loc": loc, "msg": msg}])
-
-
 def _person(session: Session, data: PersonIn, loc: list[str | int], principal: Principal) -> Person:
     """The index's person for ``data``: linked by person_id or an existing CNIC, else created."""
     person, _matched = people.resolve_person(session, data=data, principal=principal, loc=loc)
@@ -103,20 +99,26 @@ def _check_district_access(principal: Principal, district_id: int) -> None:
 def create_case(session: Session, *, data: CaseCreate, principal: Principal, origin: audit.Origin) -> Case:
     district = session.get(District, data.district_id)
     if district is None:
-        raise _invalid(["body", "district_id"], "No such district.")
+        raise ValidationFailed.at(["body", "district_id"], "No such district.")
     _check_district_access(principal, district.id)
     station = session.get(PoliceStation, data.fir.police_station_id)
     if station is None or station.district_id != district.id:
-        raise _invalid(["body", "fir", "police_station_id"], "No such police station in this district.")
+        raise ValidationFailed.at(
+            ["body", "fir", "police_station_id"], "No such police station in this district."
+        )
     if data.court_id is not None and session.get(Court, data.court_id) is None:
-        raise _invalid(["body", "court_id"], "No such court.")
+        raise ValidationFailed.at(["body", "court_id"], "No such court.")
     offence_ids = {c.offence_id for c in data.offences}
     known = set(session.scalars(select(Offence.id).where(Offence.id.in_(offence_ids))))
     for i, charge in enumerate(data.offences):
         if charge.offence_id not in known:
-            raise _invalid(["body", "offences", i, "offence_id"], "No such offence in the catalogue.")
+            raise ValidationFailed.at(
+                ["body", "offences", i, "offence_id"], "No such offence in the catalogue."
+            )
         if charge.accused_index is not None and charge.accused_index >= len(data.accused):
-            raise _invalid(["body", "offences", i, "accused_index"], "No accused at this position.")
+            raise ValidationFailed.at(
+                ["body", "offences", i, "accused_index"], "No accused at this position."
+            )
     fir_year = data.fir.date.year
     duplicate = session.scalar(
         select(Case.number).where(
@@ -393,7 +395,7 @@ def update_case(
         and changes["court_id"] is not None
         and session.get(Court, changes["court_id"]) is None
     ):
-        raise _invalid(["body", "court_id"], "No such court.")
+        raise ValidationFailed.at(["body", "court_id"], "No such court.")
     if "restricted" in changes and not principal.has_role(Role.district_prosecutor, Role.prosecutor_general):
         raise Forbidden("Only the district prosecutor or the prosecutor general changes the restricted flag.")
     diff = {
@@ -540,7 +542,7 @@ def assign(
         )
     )
     if not ok:
-        raise _invalid(["body", "prosecutor_id"], "Not an active prosecutor.")
+        raise ValidationFailed.at(["body", "prosecutor_id"], "Not an active prosecutor.")
     current = session.scalar(
         select(CaseAssignment).where(
             CaseAssignment.case_id == case.id,

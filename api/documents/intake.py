@@ -198,17 +198,17 @@ class _FormCollector:
         _, options = parse_options_header(self._part.headers.get(b"content-disposition", b""))
         name = options.get(b"name")
         if name is None:
-            raise _invalid(["body"], "every form part needs a name")
+            raise ValidationFailed.at(["body"], "every form part needs a name")
         self._part.name = name.decode("utf-8", "replace")
         if self._part.name == "file":
             if self.file_seen:
-                raise _invalid(["body", "file"], "send one file per upload")
+                raise ValidationFailed.at(["body", "file"], "send one file per upload")
             self.file_seen = True
             self._part.is_file = True
             raw = options.get(b"filename")
             self.filename = raw.decode("utf-8", "replace") if raw is not None else None
         elif self._part.name in self.fields:
-            raise _invalid(["body", self._part.name], "given more than once")
+            raise ValidationFailed.at(["body", self._part.name], "given more than once")
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._part.is_file:
@@ -216,7 +216,7 @@ class _FormCollector:
             return
         self._part.data += data[start:end]
         if len(self._part.data) > MAX_FIELD_BYTES:
-            raise _invalid(["body", self._part.name], "too long")
+            raise ValidationFailed.at(["body", self._part.name], "too long")
 
     def _on_part_end(self) -> None:
         if self._part.is_file:
@@ -224,11 +224,7 @@ class _FormCollector:
         try:
             self.fields[self._part.name] = self._part.data.decode("utf-8")
         except UnicodeDecodeError:
-            raise _invalid(["body", self._part.name], "not valid UTF-8") from None
-
-
-def _invalid(loc: list[str | int], msg: str) -> ValidationFailed:
-    return ValidationFailed(msg, errors=[{"loc": loc, "msg": msg}])
+            raise ValidationFailed.at(["body", self._part.name], "not valid UTF-8") from None
 
 
 def check_declared_size(content_length: str | None, limit: int) -> None:
@@ -268,9 +264,9 @@ async def receive(
                     await run_in_threadpool(stager.write, data)
             parser.finalize()
         except FormParserError:
-            raise _invalid(["body"], "malformed multipart body") from None
+            raise ValidationFailed.at(["body"], "malformed multipart body") from None
         if not collector.file_seen:
-            raise _invalid(["body", "file"], "a file is required")
+            raise ValidationFailed.at(["body", "file"], "a file is required")
         try:
             form = UploadForm.model_validate(collector.fields)
         except ValidationError as exc:
