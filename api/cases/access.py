@@ -3,7 +3,7 @@ export starts from. Hidden cases are 404, never 403."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, select, true
 from sqlalchemy.orm import Session
 
 from api.cases.models import Case, CaseAssignment
@@ -22,6 +22,14 @@ def readable_filter(principal: Principal) -> ColumnElement[bool]:
     return case_scope(
         principal, district_id=Case.district_id, restricted=Case.restricted, assigned=on_team(principal)
     )
+
+
+def in_inner_circle(session: Session, principal: Principal, case: Case) -> bool:
+    """Whether the principal may see a case's restricted material (confidential documents): the
+    restricted-case rule of ``case_scope`` (its team, the district prosecutor of its district, the
+    prosecutor general, auditors) applied as if this case were restricted."""
+    rule = case_scope(principal, district_id=Case.district_id, restricted=true(), assigned=on_team(principal))
+    return bool(session.scalar(select(exists().where(Case.id == case.id, rule))))
 
 
 def readable_cases(principal: Principal) -> Select[tuple[Case]]:

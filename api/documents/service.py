@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, aliased
 from api.audit import service as audit
 from api.cases import schemas as cases_schemas
 from api.cases import service as cases_service
-from api.cases.access import get_readable, get_writable
-from api.cases.models import Case, CaseAssignment, CaseParty, Charge, Person, PoliceReport, ScrutinyReview
+from api.cases.access import get_readable, get_writable, in_inner_circle
+from api.cases.models import Case, CaseParty, Charge, Person, PoliceReport, ScrutinyReview
 from api.config import get_settings
 from api.db import utcnow
 from api.documents import files, memo, textract
@@ -28,7 +28,7 @@ from api.documents.intake import StagedUpload, Stager
 from api.documents.models import Document
 from api.documents.storage import Storage
 from api.errors import Conflict, NotFound
-from api.permissions import Perm, Principal, Role
+from api.permissions import Perm, Principal
 from api.reference.models import Court, District, Offence, PoliceStation
 from api.search import service as search
 from api.users.models import User
@@ -53,24 +53,8 @@ _VERSION_ATTEMPTS = 3
 # --- who sees what --------------------------------------------------------------------------
 
 
-def sees_all_confidential(session: Session, principal: Principal, case: Case) -> bool:
-    if principal.has_role(Role.prosecutor_general, Role.auditor):
-        return True
-    if principal.has_role(Role.district_prosecutor) and principal.district_id == case.district_id:
-        return True
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    CaseAssignment.case_id == case.id, CaseAssignment.prosecutor_id == principal.user_id
-                )
-            )
-        )
-    )
-
-
 def _visible(session: Session, principal: Principal, case: Case, doc: Any = Document) -> ColumnElement[bool]:
-    if sees_all_confidential(session, principal, case):
+    if in_inner_circle(session, principal, case):
         return true()
     return or_(doc.confidential.is_(False), doc.uploaded_by == principal.user_id)
 
@@ -81,7 +65,7 @@ def _readable_document(session: Session, principal: Principal, document_id: int)
         raise NotFound("No such document.")
     case = get_readable(session, principal, doc.case_id)  # hidden case: 404 as well
     if doc.confidential and not (
-        doc.uploaded_by == principal.user_id or sees_all_confidential(session, principal, case)
+        doc.uploaded_by == principal.user_id or in_inner_circle(session, principal, case)
     ):
         raise NotFound("No such document.")
     return doc, case
