@@ -41,6 +41,33 @@ class Settings(BaseSettings):
     log_json: bool = True
     admin_password: str | None = Field(None, description="creates user admin on an empty database")
     demo: bool = Field(True, description="make run seeds the demo unless CMMS_DEMO=0")
+    hearing_minutes: int = Field(60, ge=5, le=24 * 60, description="a hearing's length when none is given")
+    workload_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "ordinary": 1.0,
+            "special": 1.5,
+            "ata": 2.0,
+            "complex": 1.5,
+            "restricted": 1.2,
+        },
+        description="workload weight per category, multiplied by the complex/restricted factors (JSON)",
+    )
+    deadline_alert_days: int = Field(3, ge=0, le=60, description="days before a due date when alerts go out")
+    jobs_enabled: bool = Field(
+        True, description="run the periodic jobs in-process (one worker wins a DB lease)"
+    )
+    jobs_interval_seconds: int = Field(
+        300, ge=10, description="how often the in-process scheduler runs the jobs"
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="base of links sent out (calendar feeds, e-mail)"
+    )
+    smtp_host: str | None = Field(None, description="send e-mail through this SMTP server (else: log only)")
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "cmms@localhost"
+    smtp_starttls: bool = True
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

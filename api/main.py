@@ -18,13 +18,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import errors
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
+from api.calendar.router import router as calendar_router
 from api.cases.router import router as cases_router
 from api.config import Settings, get_settings
+from api.counsel.router import router as counsel_router
+from api.deadlines.router import router as deadlines_router
 from api.documents.router import router as documents_router
 from api.errors import Problem
 from api.health.router import router as health_router
+from api.hearings.router import router as hearings_router
+from api.monitoring.router import router as monitoring_router
+from api.notifications.router import router as notifications_router
 from api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from api.reference.router import router as reference_router
+from api.tasks.router import router as tasks_router
 from api.users.router import router as users_router
 
 VERSION = "0.1.0"
@@ -45,6 +52,31 @@ TAGS = [
         "name": "documents",
         "description": "The digital file: uploads (type-checked, versioned, checksummed), downloads "
         "(audited), and the generated scrutiny memo.",
+    },
+    {
+        "name": "counsel",
+        "description": "Workload per prosecutor, least-loaded suggestions and bulk reassignment.",
+    },
+    {
+        "name": "hearings",
+        "description": "Hearings: scheduling with clash warnings, outcomes and adjournments, cause lists, diaries.",
+    },
+    {
+        "name": "calendar",
+        "description": "Private iCalendar (RFC 5545) feeds of a user's hearings and due dates.",
+    },
+    {"name": "tasks", "description": "Tasks with checklists and due dates; overdue at a glance."},
+    {
+        "name": "deadlines",
+        "description": "Statutory deadlines computed from the deadline rules and the case's events.",
+    },
+    {
+        "name": "notifications",
+        "description": "The caller's in-app notifications: list, unread count, mark read.",
+    },
+    {
+        "name": "monitoring",
+        "description": "Supervisors' monitoring dashboard: what is overdue, unattended or stalled.",
     },
     {
         "name": "audit",
@@ -124,6 +156,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reference_router,
         cases_router,
         documents_router,
+        counsel_router,
+        hearings_router,
+        calendar_router,
+        tasks_router,
+        deadlines_router,
+        notifications_router,
+        monitoring_router,
         audit_router,
     ):
         app.include_router(router)

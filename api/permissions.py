@@ -50,6 +50,8 @@ class Perm(StrEnum):
     hearings_write = "hearings.write"
     tasks_read = "tasks.read"
     tasks_write = "tasks.write"
+    deadlines_read = "deadlines.read"
+    workload_read = "workload.read"
     reports_read = "reports.read"
     library_read = "library.read"
     library_edit = "library.edit"
@@ -69,15 +71,18 @@ _CASE_WORK = {
     Perm.hearings_write,
     Perm.tasks_read,
     Perm.tasks_write,
+    Perm.deadlines_read,
 }
 
 #: The permission table. Row scope (which cases) is decided separately by ``case_scope``.
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.prosecutor_general: frozenset(
-        _EVERYONE | _CASE_WORK | {Perm.cases_assign, Perm.reports_read, Perm.audit_read}
+        _EVERYONE | _CASE_WORK | {Perm.cases_assign, Perm.reports_read, Perm.audit_read, Perm.workload_read}
     ),
     Role.district_prosecutor: frozenset(
-        _EVERYONE | _CASE_WORK | {Perm.cases_create, Perm.cases_assign, Perm.cases_import, Perm.reports_read}
+        _EVERYONE
+        | _CASE_WORK
+        | {Perm.cases_create, Perm.cases_assign, Perm.cases_import, Perm.reports_read, Perm.workload_read}
     ),
     Role.prosecutor: frozenset(_EVERYONE | _CASE_WORK),
     Role.clerk: frozenset(
@@ -92,6 +97,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.hearings_read,
             Perm.hearings_write,
             Perm.tasks_read,
+            Perm.deadlines_read,
         }
     ),
     Role.admin: frozenset(_EVERYONE | {Perm.users_manage, Perm.reference_edit, Perm.library_edit}),
@@ -102,11 +108,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.documents_read,
             Perm.hearings_read,
             Perm.tasks_read,
+            Perm.deadlines_read,
             Perm.audit_read,
             Perm.reports_read,
+            Perm.workload_read,
         }
     ),
-    Role.monitor: frozenset(_EVERYONE | {Perm.cases_read, Perm.hearings_read, Perm.reports_read}),
+    Role.monitor: frozenset(
+        _EVERYONE
+        | {Perm.cases_read, Perm.hearings_read, Perm.deadlines_read, Perm.reports_read, Perm.workload_read}
+    ),
     Role.trainer: frozenset(_EVERYONE | {Perm.courses_edit, Perm.learners_read, Perm.library_edit}),
 }
 

@@ -105,6 +105,8 @@ class Case(Versioned, Base):
     brief_facts: Mapped[str | None] = mapped_column(Text)
     judgment_date: Mapped[date | None] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(Text)
+    #: the earliest upcoming hearing (kept by api.hearings)
+    next_hearing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

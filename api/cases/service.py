@@ -10,7 +10,7 @@ from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, load_only
 
-from api import db
+from api import db, events
 from api.audit import service as audit
 from api.cases import lifecycle, people
 from api.cases.access import get_readable, get_writable, readable_cases
@@ -77,6 +77,7 @@ def record_event(
         case_id=case.id, actor_id=actor_id, kind=kind, summary=summary[:500], details=details or {}
     )
     session.add(event)
+    events.emit(session, event, case)
     return event
 
 

@@ -113,3 +113,18 @@ class DeadlineRule(Versioned, Base):
     effective_to: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(200))
+    # the machine side of the rule (null trigger: kept for reference, never computed)
+    #: the case event that starts the clock (see api.deadlines for the vocabulary)
+    trigger: Mapped[str | None] = mapped_column(String(32))
+    #: starts when another rule's period ends (the interim report: 3 days after the 14)
+    after_rule: Mapped[str | None] = mapped_column(String(64))
+    #: the case event that meets the deadline
+    met_by: Mapped[str | None] = mapped_column(String(32))
+    #: jurisdiction; null = everywhere
+    province: Mapped[str | None] = mapped_column(String(64))
+    case_category: Mapped[str | None] = mapped_column(String(16))
+    court_type: Mapped[str | None] = mapped_column(String(32))
+    #: days before the due date when the people alerted are reminded (null: the setting)
+    alert_days: Mapped[int | None] = mapped_column(Integer)
+    #: comma-separated: lead, team, district_prosecutor
+    alert_roles: Mapped[str | None] = mapped_column(String(100))
