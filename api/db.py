@@ -216,7 +216,7 @@ def unit_of_work(*, write: bool = True) -> Iterator[Session]:
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_db(request: Request) -> Session:
+def request_session(request: Request) -> Session:
     """The request's session. The router's UnitOfWorkRoute commits it once before the response."""
     session = getattr(request.state, "db", None)
     if session is None:
@@ -225,10 +225,19 @@ def get_db(request: Request) -> Session:
     return session
 
 
+# The dependencies are coroutines although they do no I/O (a Session connects on first use, in
+# the endpoint's thread): a plain ``def`` dependency costs every request a trip through the
+# thread pool.
+
+
+async def get_db(request: Request) -> Session:
+    return request_session(request)
+
+
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def get_write_db(request: Request) -> Session:
+async def get_write_db(request: Request) -> Session:
     """For the few reads that write (audited reads of sensitive records): a writing transaction."""
     session = getattr(request.state, "db", None)
     if session is None:

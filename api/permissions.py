@@ -161,7 +161,9 @@ def require(*perms: Perm) -> Any:
     The standing test ``test_every_route_is_guarded`` finds routes that lack it.
     """
 
-    def checker(principal: Annotated[Principal, Depends(_current_principal)]) -> Principal:
+    # a coroutine (no I/O): no trip through the thread pool; authentication itself is a plain
+    # function (it queries the database) and runs in the pool
+    async def checker(principal: Annotated[Principal, Depends(_current_principal)]) -> Principal:
         missing = [p for p in perms if not principal.can(p)]
         if missing:
             raise Forbidden(f"Your role does not allow this ({', '.join(missing)}).")

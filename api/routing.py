@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
-from api.db import get_db
+from api.db import request_session
 from api.errors import AppError, ValidationFailed
 from api.idempotency import service as idempotency
 
@@ -38,7 +39,11 @@ class UnitOfWorkRoute(APIRoute):
                 await _finish(request, commit=False)
                 raise
             if pending is not None:
-                session = get_db(request) if getattr(request.state, "db", None) is None else request.state.db
+                session = (
+                    request_session(request)
+                    if getattr(request.state, "db", None) is None
+                    else request.state.db
+                )
                 idempotency.remember(session, pending=pending, request=request, response=response)
             await _finish(request, commit=True)
             return response
@@ -58,7 +63,7 @@ async def _idempotency_check(request: Request) -> tuple[Response | None, Any]:
     if user_id is None:  # unauthenticated: the route itself answers 401
         return None, None
     request_hash = await idempotency.fingerprint(request)
-    session = get_db(request)
+    session = request_session(request)
     replay = await run_in_threadpool(
         idempotency.lookup, session, user_id=user_id, key=key, request_hash=request_hash
     )
@@ -84,3 +89,14 @@ async def _finish(request: Request, *, commit: bool) -> None:
             session.close()
 
     await run_in_threadpool(done)
+
+
+def model_response(model: BaseModel, response: Response, status_code: int = 200) -> Response:
+    """``model`` as the JSON answer, with the headers set on the endpoint's ``response`` parameter
+    (ETag…): serialised once by pydantic-core, without the second validation FastAPI gives a
+    returned model. The route keeps its ``response_model`` for the OpenAPI."""
+    answer = Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+    for name, value in response.headers.items():
+        if name not in ("content-length", "content-type"):
+            answer.headers.append(name, value)
+    return answer

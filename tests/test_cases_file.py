@@ -339,6 +339,21 @@ def test_search_sort_and_limit(client, db, world):
     assert client.get("/api/v1/cases", params={"sort": "-fir_date"}, headers=h).status_code == 200
 
 
+def test_search_counts_up_to_its_cap(client, db, world, monkeypatch):
+    """A full-text search stops counting at SEARCH_COUNT_CAP (its count costs in proportion to the
+    cap) and says so; the list without ``q`` keeps the larger cap; the items are unaffected."""
+    from api.cases import service as case_service
+
+    monkeypatch.setattr(case_service, "SEARCH_COUNT_CAP", 2)
+    for _ in range(3):
+        file_case(db, world.users["clerk"], accused=[{"name": "Zarrar Quraishi"}])
+    h = world.headers["clerk"]
+    body = client.get("/api/v1/cases", params={"q": "zarrar"}, headers=h).json()
+    assert (body["total"], body["total_capped"], len(body["items"])) == (2, True, 3)
+    listed = client.get("/api/v1/cases", headers=h).json()
+    assert listed["total_capped"] is False and listed["total"] >= 4
+
+
 def test_search_by_case_number(client, db, world):
     """Both databases find a case by its hyphenated number (PostgreSQL's parser once read the
     '-2026' of 'KHI-S-2026-000001' as a signed number)."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session
 
 from api.audit.models import AuditEntry
@@ -115,8 +115,9 @@ def record(
         prev_hash=last.hash if last else GENESIS,
     )
     entry.hash = compute_hash(entry)
-    session.add(entry)
-    session.flush()
+    # a Core INSERT (the session's pending changes are flushed first): an audited read's only
+    # write, without the unit of work's bookkeeping; the entry object is not added to the session
+    session.execute(insert(AuditEntry), {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns})
     return entry
 
 

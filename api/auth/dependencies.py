@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from api.auth import service as auth_service
-from api.db import get_db
+from api.db import request_session
 from api.errors import Unauthorized
 from api.permissions import Principal
 
@@ -17,7 +17,7 @@ def current_principal(request: Request, token: str | None) -> Principal:
         return cached
     if not token:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <access token>'.")
-    principal = auth_service.principal_for_token(get_db(request), token)
+    principal = auth_service.principal_for_token(request_session(request), token)
     if principal is None:
         raise Unauthorized("The access token is invalid, expired or revoked.")
     request.state.principal = principal

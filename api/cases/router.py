@@ -23,9 +23,9 @@ from api.cases.schemas import (
 from api.concurrency import etag_documented, set_etag
 from api.db import DbSession, WriteDbSession
 from api.errors import problem_responses
-from api.pagination import IdPath, IdQuery, Page, Paging, paginate
+from api.pagination import IdPath, IdQuery, Page, Paging, page_response, paginate
 from api.permissions import Perm, Principal, require
-from api.routing import UnitOfWorkRoute
+from api.routing import UnitOfWorkRoute, model_response
 from api.users import service as users_service
 
 cases = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=UnitOfWorkRoute)
@@ -73,7 +73,7 @@ def list_cases(
     restricted: bool | None = None,
     fir_from: date | None = None,
     fir_to: date | None = None,
-) -> Page[CaseSummary]:
+) -> Response:
     """Only cases the caller may see. ``sort``: created_at, fir_date, number, updated_at,
     stage_changed_at (``-`` for descending; default ``-created_at``)."""
     stmt = service.list_cases(
@@ -93,26 +93,7 @@ def list_cases(
     rows, total = paginate(
         db, stmt, paging, allowed=service.LIST_SORTS, default_sort="-created_at", tiebreak=Case.id.desc()
     )
-    items = [
-        CaseSummary(
-            id=c.id,
-            number=c.number,
-            title=c.title,
-            stage=c.stage,
-            category=c.category,
-            district_id=c.district_id,
-            restricted=c.restricted,
-            complex=c.complex,
-            fir_number=c.fir_number,
-            fir_date=c.fir_date,
-            police_station_id=c.police_station_id,
-            court_id=c.court_id,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
-        for c in rows
-    ]
-    return Page[CaseSummary](items=items, total=total, limit=paging.limit, offset=paging.offset)
+    return page_response(CaseSummary, rows, total, paging)
 
 
 @cases.post(
@@ -148,11 +129,11 @@ def create_case(
 )
 def get_case(
     case_id: IdPath, request: Request, response: Response, db: WriteDbSession, principal: Reader
-) -> CaseOut:
+) -> Response:
     case = service.read_case(
         db, principal=principal, case_id=case_id, origin=audit.origin_of(request, principal.user_id)
     )
-    return _detail(db, case, principal, response)
+    return model_response(_detail(db, case, principal, response), response)
 
 
 @cases.patch(

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from api import db, events
 from api.audit import service as audit
@@ -28,7 +28,7 @@ from api.cases.schemas import CaseCreate, CaseUpdate, PersonIn, TransitionIn
 from api.concurrency import check_if_match
 from api.db import utcnow
 from api.errors import Conflict, Forbidden, ValidationFailed
-from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SORT_ALIASES
+from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SEARCH_COUNT_CAP, SORT_ALIASES
 from api.permissions import Perm, Principal, Role
 from api.reference.models import Court, DeadlineRule, District, Offence, PoliceStation
 from api.search import service as search
@@ -295,11 +295,11 @@ def list_cases(
     fir_to: date | None = None,
     created_from: Any = None,
     created_to: Any = None,
-) -> Select[tuple[Case]]:
-    # the columns of a CaseSummary only (not the brief facts and the rest); a page of 50 is the
-    # hot path. The total is counted up to DEFAULT_COUNT_CAP (then ``total_capped``).
-    stmt = readable_cases(principal).options(load_only(*SUMMARY_COLUMNS))
-    stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
+) -> Select[Any]:
+    # the columns of a CaseSummary only, as Core rows (no ORM objects): a page of 50 is the hot
+    # path. The total is counted up to a cap (then ``total_capped``).
+    stmt = readable_cases(principal).with_only_columns(Case.id, *SUMMARY_COLUMNS)
+    stmt = stmt.execution_options(**{COUNT_CAP: SEARCH_COUNT_CAP if q else DEFAULT_COUNT_CAP})
     if q:
         stmt, filing_order = search.search_cases(
             session, stmt, q, district_id=district_id if district_id is not None else _one_district(principal)
