@@ -1,5 +1,6 @@
-"""The demo installation: users of every role in several districts (cases arrive with the cases
-domain). Idempotent: existing usernames are left alone."""
+"""The demo installation: users of every role in several districts, then each domain's demo rows
+(cases in every stage, their hearings, tasks). Idempotent: existing usernames are left alone and
+each domain's seed does nothing once it has rows."""
 
 from __future__ import annotations
 
@@ -48,4 +49,12 @@ def seed_demo(session: Session) -> list[User]:
             district_id=codes[code] if code else None,
         )
         created.append(users_service.create_user(session, data=data, origin=Origin()))
+    session.flush()
+    from api.cases import demo as cases_demo
+    from api.hearings import demo as hearings_demo
+    from api.tasks import demo as tasks_demo
+
+    cases_demo.seed(session)
+    hearings_demo.seed(session)
+    tasks_demo.seed(session)
     return created
