@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
+from api import registry  # noqa: F401  (every model and every case-event handler)
 from api.config import ROOT, get_settings
 
 app = typer.Typer(
@@ -177,6 +178,68 @@ def audit_verify() -> None:
     typer.echo(f"audit chain intact: {checked} entries")
 
 
+workload_app = typer.Typer(help="The workload tables behind GET /api/v1/workload.", no_args_is_help=True)
+app.add_typer(workload_app, name="workload")
+
+
+@workload_app.command("rebuild")
+def workload_rebuild() -> None:
+    """Recompute every prosecutor's load and every district's case counts from the assignments,
+    with the weights in force. Run it after changing CMMS_WORKLOAD_WEIGHTS (until then workload is
+    computed live, slowly) and after a bulk load that bypassed the services (seed-bench)."""
+    from api.counsel import loads
+    from api.db import unit_of_work
+
+    with unit_of_work() as session:
+        done = loads.rebuild(session)
+    weights = ", ".join(f"{k} {v:g}" for k, v in sorted(done.weights.items()))
+    typer.echo(
+        f"workload rebuilt: {done.prosecutor_rows} prosecutor rows, {done.districts} districts ({weights})"
+    )
+
+
+deadlines_app = typer.Typer(help="Statutory deadlines computed from the rules.", no_args_is_help=True)
+app.add_typer(deadlines_app, name="deadlines")
+
+
+@deadlines_app.command("backfill")
+def deadlines_backfill(
+    rule: Annotated[str | None, typer.Option(help="only this rule's clocks (and those after it)")] = None,
+    batch: Annotated[int, typer.Option(min=1, max=50_000, help="cases per transaction")] = 2000,
+) -> None:
+    """Compute every case's deadlines from its records (after a bulk load, or when a rule was
+    given a trigger). Idempotent; met and waived clocks are never changed."""
+    from api.db import unit_of_work
+    from api.deadlines import service as deadlines
+    from api.errors import AppError
+
+    after: int | None = 0
+    total = 0
+    try:
+        while after is not None:
+            with unit_of_work() as session:
+                done, after = deadlines.backfill(session, rule_code=rule, after_id=after, limit=batch)
+            total += done
+    except AppError as exc:
+        _fail(exc.detail, 2)
+    typer.echo(f"deadlines computed for {total:,} cases")
+
+
+@deadlines_app.command("recompute")
+def deadlines_recompute(rule: Annotated[str, typer.Argument(help="the corrected rule's code")]) -> None:
+    """Apply a corrected rule to the cases with one of its clocks open."""
+    from api.db import unit_of_work
+    from api.deadlines import service as deadlines
+    from api.errors import AppError
+
+    try:
+        with unit_of_work() as session:
+            count = deadlines.recompute_rule(session, rule_code=rule)
+    except AppError as exc:
+        _fail(exc.detail, 2)
+    typer.echo(f"{rule}: {count:,} cases recomputed")
+
+
 import_app = typer.Typer(help="Bulk intake.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
@@ -201,6 +264,52 @@ def import_cases(
         typer.echo(line, err=code != 0 and line.startswith("error"))
     if code:
         raise typer.Exit(code)
+
+
+jobs_app = typer.Typer(
+    help="Periodic jobs (reminders); the server also runs them in-process.", no_args_is_help=True
+)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("run")
+def jobs_run(
+    job: Annotated[list[str] | None, typer.Option("--job", help="only this job; repeat for several")] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="run even if it ran within its interval (never while another runs it)"),
+    ] = False,
+) -> None:
+    """Run the jobs that are due. Of all workers and commands, one runs a job per interval (a
+    lease in the database); exit 1 when a job failed."""
+    from api.jobs import service as jobs
+
+    try:
+        outcomes = jobs.run_due(only=job or None, force=force)
+    except KeyError as exc:
+        _fail(f"no such job: {exc.args[0]} (known: {', '.join(jobs.registry())})", 2)
+        return
+    for outcome in outcomes:
+        state = "ran" if outcome.ran else "skipped"
+        typer.echo(f"{outcome.name}: {state} {json.dumps(outcome.result, default=str)}")
+    if any(o.ran and "error" in o.result for o in outcomes):
+        raise typer.Exit(1)
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """The jobs, when each last ran, and its result."""
+    from api.db import unit_of_work
+    from api.jobs import service as jobs
+
+    with unit_of_work(write=False) as session:
+        leases = {lease.name: lease for lease in jobs.leases(session)}
+    for name, known in jobs.registry().items():
+        lease = leases.get(name)
+        last = lease.last_run_at.isoformat() if lease and lease.last_run_at else "never"
+        result = json.dumps(lease.last_result, default=str) if lease and lease.last_result else ""
+        typer.echo(f"{name}: last run {last} {result}".rstrip())
+        typer.echo(f"  {known.description}")
 
 
 @app.command()

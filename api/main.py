@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, registry
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.calendar.router import router as calendar_router
@@ -134,10 +136,29 @@ def _mount_spa(app: FastAPI, spa_dir: Path) -> None:
     app.add_exception_handler(StarletteHTTPException, spa_or_problem)  # type: ignore[arg-type]
 
 
+def _lifespan(settings: Settings) -> Any:
+    """Starts the in-process scheduler of the periodic jobs (not under CMMS_ENV=test)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.jobs import service as jobs
+
+        app.state.scheduler = jobs.start_scheduler(settings) if jobs.scheduler_wanted(settings) else None
+        try:
+            yield
+        finally:
+            if app.state.scheduler is not None:
+                app.state.scheduler.stop()
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
+    assert registry  # every model and every case-event handler, loaded
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(
+        lifespan=_lifespan(settings),
         title="CMMS API",
         version=VERSION,
         summary="Case Management and Monitoring System for public prosecution services.",

@@ -254,8 +254,34 @@ def test_seed_demo(cmms):
     assert len({r[2] for r in rows if r[2]}) >= 2
     for username, _, _ in rows:
         assert username in out
+    stages = {r[0] for r in _query(cmms.url, "SELECT stage FROM cases")}
+    assert {"intake", "scrutiny", "returned", "evidence", "judgment", "closed", "dormant"} <= stages
+    counts = {t: _query(cmms.url, f"SELECT count(*) FROM {t}")[0][0] for t in ("cases", "hearings", "tasks")}
+    assert all(counts.values()), counts
     code, out = cmms("seed-demo")  # idempotent
     assert code == 0 and len(_query(cmms.url, "SELECT id FROM users")) == len({r[0] for r in rows})
+    assert counts == {t: _query(cmms.url, f"SELECT count(*) FROM {t}")[0][0] for t in counts}
+
+
+def test_deadlines_backfill_and_recompute(cmms):
+    """After a load that bypassed the services (deleted clocks here), the backfill recomputes
+    them; an unknown rule is a clear error and exit code 2."""
+    assert cmms("migrate")[0] == 0
+    assert cmms("seed-demo")[0] == 0
+    before = _query(
+        cmms.url, "SELECT case_id, rule_id, due_date, status FROM case_deadlines ORDER BY 1, 2, 3"
+    )
+    assert before
+    _execute(cmms.url, "DELETE FROM case_deadlines")
+    code, out = cmms("deadlines", "backfill", "--batch", "5")
+    n_cases = _query(cmms.url, "SELECT count(*) FROM cases")[0][0]
+    assert code == 0 and f"for {n_cases:,} cases" in out, out
+    after = _query(cmms.url, "SELECT case_id, rule_id, due_date, status FROM case_deadlines ORDER BY 1, 2, 3")
+    assert [tuple(r) for r in after] == [tuple(r) for r in before]
+    code, out = cmms("deadlines", "recompute", "CPS_SCRUTINY_TARGET")
+    assert code == 0 and "cases recomputed" in out
+    code, out = cmms("deadlines", "recompute", "NO_SUCH_RULE")
+    assert code == 2 and "No deadline rule" in out
 
 
 def test_openapi_command(cmms, tmp_path):

@@ -40,7 +40,7 @@ def test_counts_loaded_from_the_data_files(db):
     assert count(m.Offence) == 100
     assert count(m.AdjournmentReason) == 20
     assert count(m.Holiday) > 0
-    assert count(m.DeadlineRule) == 24
+    assert count(m.DeadlineRule) == 25  # 24 researched rules + the departmental scrutiny target
 
 
 def test_lists_and_filters(client, reader, district_ids):
@@ -75,7 +75,7 @@ def test_lists_and_filters(client, reader, district_ids):
     assert all(f in offences["items"][0] for f in ("ata_scheduled", "bailable", "cognizable", "compoundable"))
 
     assert _all(client, "adjournment-reasons", reader)["total"] == 20
-    assert _all(client, "deadline-rules", reader)["total"] == 24
+    assert _all(client, "deadline-rules", reader)["total"] == 25
     assert _all(client, "holidays", reader)["total"] > 0
 
     for path, params in (

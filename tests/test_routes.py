@@ -18,7 +18,15 @@ from api.main import create_app
 from api.permissions import is_guard
 from api.routing import UnitOfWorkRoute
 
-PUBLIC = {"/health", "/ready", "/metrics", "/api/v1/auth/token", "/api/v1/auth/refresh"}
+#: answered without a bearer token (the calendar feed authenticates by the secret in its URL)
+PUBLIC = {
+    "/health",
+    "/ready",
+    "/metrics",
+    "/api/v1/auth/token",
+    "/api/v1/auth/refresh",
+    "/api/v1/calendar/feeds/{token}.ics",
+}
 OPERATION_ID = re.compile(r"^[a-z]+(-[a-z]+)*$")
 
 

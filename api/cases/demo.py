@@ -138,11 +138,7 @@ def seed(session: Session) -> list[Case]:
         stations = list(
             session.scalars(select(PoliceStation.id).where(PoliceStation.district_id == district.id))
         )
-        active = (
-            select(Court.id)
-            .where(Court.status.notlike("abolished%"), Court.status.notlike("historical%"))
-            .order_by(Court.id)
-        )
+        active = select(Court.id).where(Court.sitting).order_by(Court.id)
         courts = list(
             session.scalars(
                 active.where(Court.district_id == district.id, Court.court_type == spec.court_type)

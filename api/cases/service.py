@@ -3,12 +3,16 @@ the timeline and the team. Keyword-only functions taking ``session``; they never
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import insert as insert_rows
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api import db, events
 from api.audit import service as audit
@@ -27,7 +31,7 @@ from api.cases.models import (
 from api.cases.schemas import CaseCreate, CaseUpdate, PersonIn, TransitionIn
 from api.concurrency import check_if_match
 from api.db import utcnow
-from api.errors import Conflict, Forbidden, ValidationFailed
+from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SEARCH_COUNT_CAP, SORT_ALIASES
 from api.permissions import Perm, Principal, Role
 from api.reference.models import Court, DeadlineRule, District, Offence, PoliceStation
@@ -35,6 +39,8 @@ from api.search import service as search
 from api.users.models import User, UserRole
 
 ETAG_KIND = "case"
+#: ids per IN list in the batch functions
+_CHUNK = 500
 DEFAULT_APPEAL_WINDOW_DAYS = 30
 
 
@@ -511,6 +517,53 @@ def transition(
 # --- counsel --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Placement:
+    """One prosecutor to put on one case (:func:`assign_many`)."""
+
+    case_id: int
+    prosecutor_id: int
+    role: str
+
+
+def writable_cases(
+    session: Session, principal: Principal, case_ids: Sequence[int], perm: Perm = Perm.cases_update
+) -> dict[int, Case]:
+    """``access.get_writable`` for many cases at once ({id: case}, locked in id order on
+    PostgreSQL): the first id the caller may not read is a 404, then a role without ``perm`` 403."""
+    found: dict[int, Case] = {}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    wanted = sorted(set(case_ids))
+    for i in range(0, len(wanted), _CHUNK):
+        stmt = readable_cases(principal).where(Case.id.in_(wanted[i : i + _CHUNK])).order_by(Case.id)
+        if postgres:
+            stmt = stmt.with_for_update(of=Case)
+        found.update((case.id, case) for case in session.scalars(stmt))
+    for cid in case_ids:
+        if cid not in found:
+            raise NotFound("No such case." if len(case_ids) == 1 else f"No such case (id {cid}).")
+    if not principal.can(perm):
+        raise Forbidden("Your role may read this case but not change it.")
+    return found
+
+
+def touch_cases(session: Session, cases: Sequence[Case], *, now: datetime) -> None:
+    """A new ``updated_at`` and version (ETag) for many cases: one UPDATE per chunk instead of one
+    per case, the loaded objects kept in step (pending changes are flushed first)."""
+    session.flush()
+    table = Case.__table__
+    ids = [case.id for case in cases]
+    for i in range(0, len(ids), _CHUNK):
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(ids[i : i + _CHUNK]))
+            .values(updated_at=now, version=table.c.version + 1)
+        )
+    for case in cases:
+        set_committed_value(case, "updated_at", now)
+        set_committed_value(case, "version", case.version + 1)
+
+
 def assign(
     session: Session,
     *,
@@ -521,78 +574,161 @@ def assign(
     reason: str | None,
     origin: audit.Origin,
 ) -> tuple[CaseAssignment, Case]:
-    """Put a prosecutor on the team (returns the assignment and the case, whose version moved). Only the case's district prosecutor and the prosecutor general
-    assign; nobody assigns themselves. A new lead replaces the current lead (history kept)."""
-    case = get_writable(session, principal, case_id, Perm.cases_assign)
-    if not (
-        principal.has_role(Role.prosecutor_general)
-        or (principal.has_role(Role.district_prosecutor) and principal.district_id == case.district_id)
-    ):
-        raise Forbidden(
-            "Only the district prosecutor of the case's district or the prosecutor general assigns."
-        )
-    if prosecutor_id == principal.user_id:
-        raise Forbidden("You cannot assign a case to yourself.")
-    ok = session.scalar(
-        select(
-            exists().where(
-                User.id == prosecutor_id,
+    """Put a prosecutor on the team (returns the assignment and the case, whose version moved).
+    Only the case's district prosecutor and the prosecutor general assign; nobody assigns
+    themselves. A new lead replaces the current lead (history kept). :func:`assign_many` for one."""
+    (done,) = assign_many(
+        session,
+        principal=principal,
+        placements=[Placement(case_id, prosecutor_id, role)],
+        reason=reason,
+        origin=origin,
+    )
+    return done
+
+
+def assign_many(
+    session: Session,
+    *,
+    principal: Principal,
+    placements: Sequence[Placement],
+    reason: str | None,
+    origin: audit.Origin,
+    now: datetime | None = None,
+    name_cases: bool | None = None,
+) -> list[tuple[CaseAssignment, Case]]:
+    """:func:`assign` for many cases at once (one placement per case), written in bulk.
+
+    The rules are those of ``assign``, checked for every placement before anything is written,
+    rule by rule in this order: the case readable (404) and the role allowed to assign (403); the
+    caller the district prosecutor of its district or the prosecutor general (403); not assigning
+    themselves (403); the prosecutor an active prosecutor (422 at ``body.prosecutor_id``); not
+    already in that role on the case (409). The first placement that breaks one stops everything,
+    its error naming the case by number when ``name_cases`` (default: more than one placement).
+
+    Then one UPDATE ends the places replaced (the target's other place on the case, and for a
+    lead the current lead), one multi-row INSERT adds the new places, all stamped ``now``; each
+    case gets its ``assignment`` timeline entry (its events run as for ``assign``: notification,
+    workload) and its ``assign`` audit entry (one chained append)."""
+    if not placements:
+        return []
+    case_ids = [p.case_id for p in placements]
+    if len(set(case_ids)) != len(case_ids):
+        raise ValueError("assign_many takes one placement per case")
+    label = len(placements) > 1 if name_cases is None else name_cases
+
+    def named(case: Case, message: str) -> str:
+        return f"Case {case.number}: {message}" if label else message
+
+    cases = writable_cases(session, principal, case_ids, Perm.cases_assign)
+    for p in placements:
+        case = cases[p.case_id]
+        if not (
+            principal.has_role(Role.prosecutor_general)
+            or (principal.has_role(Role.district_prosecutor) and principal.district_id == case.district_id)
+        ):
+            raise Forbidden(
+                named(
+                    case,
+                    "Only the district prosecutor of the case's district or the prosecutor general assigns.",
+                )
+            )
+    for p in placements:
+        if p.prosecutor_id == principal.user_id:
+            raise Forbidden(named(cases[p.case_id], "You cannot assign a case to yourself."))
+    wanted = sorted({p.prosecutor_id for p in placements})
+    names = {
+        uid: name
+        for uid, name in session.execute(
+            select(User.id, User.full_name).where(
+                User.id.in_(wanted),
                 User.is_active.is_(True),
                 exists().where(UserRole.user_id == User.id, UserRole.role == Role.prosecutor.value),
             )
         )
-    )
-    if not ok:
-        raise ValidationFailed.at(["body", "prosecutor_id"], "Not an active prosecutor.")
-    current = session.scalar(
-        select(CaseAssignment).where(
-            CaseAssignment.case_id == case.id,
-            CaseAssignment.prosecutor_id == prosecutor_id,
-            CaseAssignment.ended_at.is_(None),
+    }
+    for p in placements:
+        if p.prosecutor_id not in names:
+            raise ValidationFailed.at(
+                ["body", "prosecutor_id"], named(cases[p.case_id], "Not an active prosecutor.")
+            )
+    team: dict[int, list[tuple[int, int, str]]] = {}
+    for i in range(0, len(case_ids), _CHUNK):
+        rows = session.execute(
+            select(
+                CaseAssignment.case_id, CaseAssignment.id, CaseAssignment.prosecutor_id, CaseAssignment.role
+            )
+            .where(CaseAssignment.case_id.in_(case_ids[i : i + _CHUNK]), CaseAssignment.ended_at.is_(None))
+            .order_by(CaseAssignment.id)
         )
-    )
-    now = utcnow()
-    if current is not None:
-        if current.role == role:
-            raise Conflict("This prosecutor already has this role on the case.")
-        current.ended_at = now
-    if role == "lead":
+        for cid, aid, pid, role in rows:
+            team.setdefault(cid, []).append((aid, pid, role))
+    ended: list[int] = []
+    for p in placements:
+        for aid, pid, role in team.get(p.case_id, ()):
+            if pid == p.prosecutor_id:
+                if role == p.role:
+                    raise Conflict(
+                        named(cases[p.case_id], "This prosecutor already has this role on the case.")
+                    )
+                ended.append(aid)  # a change of role: the old place ends
+            elif p.role == "lead" and role == "lead":
+                ended.append(aid)  # the new lead replaces the current one
+    now = now or utcnow()
+    for i in range(0, len(ended), _CHUNK):
         session.execute(
             update(CaseAssignment)
-            .where(
-                CaseAssignment.case_id == case.id,
-                CaseAssignment.role == "lead",
-                CaseAssignment.ended_at.is_(None),
-            )
+            .where(CaseAssignment.id.in_(ended[i : i + _CHUNK]), CaseAssignment.ended_at.is_(None))
             .values(ended_at=now)
             .execution_options(synchronize_session="fetch")
         )
-    assignment = CaseAssignment(
-        case_id=case.id,
-        prosecutor_id=prosecutor_id,
-        role=role,
-        started_at=now,
-        assigned_by=principal.user_id,
-        reason=reason,
+    # one executemany (the ORM would insert row by row on SQLite to learn each id), then the new
+    # places read back as objects
+    session.execute(
+        insert_rows(CaseAssignment.__table__),
+        [
+            {
+                "case_id": p.case_id,
+                "prosecutor_id": p.prosecutor_id,
+                "role": p.role,
+                "started_at": now,
+                "ended_at": None,
+                "assigned_by": principal.user_id,
+                "reason": reason,
+            }
+            for p in placements
+        ],
     )
-    session.add(assignment)
-    case.updated_at = now
-    session.flush()
-    name = session.scalar(select(User.full_name).where(User.id == prosecutor_id))
-    record_event(
-        session,
-        case=case,
-        actor_id=principal.user_id,
-        kind="assignment",
-        summary=f"{name} assigned as {role}" + (f": {reason}" if reason else ""),
-        details={"prosecutor_id": prosecutor_id, "role": role, "reason": reason},
-    )
-    audit.record(
+    added: dict[int, CaseAssignment] = {}
+    for i in range(0, len(case_ids), _CHUNK):
+        stmt = select(CaseAssignment).where(
+            CaseAssignment.case_id.in_(case_ids[i : i + _CHUNK]),
+            CaseAssignment.started_at == now,
+            CaseAssignment.ended_at.is_(None),
+        )
+        added.update((a.case_id, a) for a in session.scalars(stmt))
+    assignments = [added[p.case_id] for p in placements]
+    touch_cases(session, [cases[cid] for cid in case_ids], now=now)
+    for p in placements:
+        record_event(
+            session,
+            case=cases[p.case_id],
+            actor_id=principal.user_id,
+            kind="assignment",
+            summary=f"{names[p.prosecutor_id]} assigned as {p.role}" + (f": {reason}" if reason else ""),
+            details={"prosecutor_id": p.prosecutor_id, "role": p.role, "reason": reason},
+        )
+    audit.record_many(
         session,
         origin=origin,
-        action="assign",
-        entity_type="case",
-        entity_id=case.id,
-        details={"prosecutor_id": prosecutor_id, "role": role},
+        entries=[
+            audit.Pending(
+                action="assign",
+                entity_type="case",
+                entity_id=p.case_id,
+                details={"prosecutor_id": p.prosecutor_id, "role": p.role},
+            )
+            for p in placements
+        ],
     )
-    return assignment, case
+    return [(a, cases[p.case_id]) for p, a in zip(placements, assignments, strict=True)]

@@ -9,20 +9,24 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, UTCDateTime, utcnow
+from api.db import Base, UTCDateTime, Versioned, utcnow
 
 STATUSES = ("open", "met", "waived")
 
 
-class CaseDeadline(Base):
+class CaseDeadline(Versioned, Base):
     """``source`` tells which occurrence of the trigger started the clock (``case`` for the FIR,
-    ``report:<id>`` for a police report…), so a rule that fires several times keeps one row each."""
+    ``report:<id>`` for a police report…), so a rule that fires several times keeps one row each.
+    Versioned: a waiver (``PATCH`` with If-Match) cannot overwrite a clock met meanwhile."""
 
     __tablename__ = "case_deadlines"
     __table_args__ = (
         UniqueConstraint("case_id", "rule_id", "source"),
         Index("ix_case_deadlines_district_status_due", "district_id", "status", "due_date"),
         Index("ix_case_deadlines_status_due", "status", "due_date"),
+        # lists of every status in due-date order: a district's, or the province's
+        Index("ix_case_deadlines_district_due", "district_id", "due_date"),
+        Index("ix_case_deadlines_due", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

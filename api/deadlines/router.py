@@ -2,8 +2,135 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated
 
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from api.audit import service as audit
+from api.concurrency import etag, etag_documented, set_etag
+from api.db import DbSession
+from api.deadlines import service
+from api.deadlines.models import CaseDeadline
+from api.deadlines.schemas import DeadlineOut, DeadlineUpdate, Status
+from api.errors import problem_responses
+from api.pagination import IdPath, IdQuery, Page, Paging, paginate
+from api.permissions import Perm, Principal, require
+from api.reference.models import DeadlineRule
 from api.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/api/v1", tags=["deadlines"], route_class=UnitOfWorkRoute)
+
+Reader = Annotated[Principal, require(Perm.deadlines_read)]
+
+
+def _out(row: CaseDeadline, number: str, rule: DeadlineRule, today: date) -> DeadlineOut:
+    is_open = row.status == "open"
+    return DeadlineOut(
+        id=row.id,
+        case_id=row.case_id,
+        case_number=number,
+        rule=rule.code,
+        rule_id=rule.id,
+        legal_reference=rule.legal_reference,
+        trigger_event=rule.trigger_event,
+        confidence=rule.confidence,
+        source=row.source,
+        triggered_on=row.triggered_on,
+        due_date=row.due_date,
+        status=row.status,  # type: ignore[arg-type]
+        overdue=is_open and row.due_date < today,
+        days_left=(row.due_date - today).days if is_open else None,
+        met_on=row.met_on,
+        met_late=row.met_on is not None and row.met_on > row.due_date,
+        note=row.note,
+        etag=etag(service.ETAG_KIND, row.id, row.version),
+    )
+
+
+def _present(db: DbSession, rows: list[CaseDeadline]) -> list[DeadlineOut]:
+    numbers, rules = service.context_of(db, rows)
+    today = service.today()
+    return [_out(r, numbers[r.case_id], rules[r.rule_id], today) for r in rows]
+
+
+@router.get(
+    "/deadlines",
+    response_model=Page[DeadlineOut],
+    name="list",
+    summary="Statutory deadlines of the cases you may read",
+    responses=problem_responses(401, 403, 422),
+)
+def list_deadlines(
+    db: DbSession,
+    paging: Paging,
+    principal: Reader,
+    case_id: IdQuery = None,
+    district_id: IdQuery = None,
+    status: Status | None = None,
+    overdue: Annotated[bool | None, Query(description="true: open and due before today")] = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
+    rule: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")] = None,
+) -> Page[DeadlineOut]:
+    """``sort``: due_date (default), triggered_on (``-`` for descending). The total is counted up
+    to 10,000 (then ``total_capped``)."""
+    stmt = service.list_deadlines(
+        db,
+        principal,
+        case_id=case_id,
+        district_id=district_id,
+        status=status,
+        overdue=overdue,
+        due_from=due_from,
+        due_to=due_to,
+        rule=rule,
+    )
+    rows, total = paginate(
+        db, stmt, paging, allowed=service.LIST_SORTS, default_sort="due_date", tiebreak=CaseDeadline.id
+    )
+    return Page[DeadlineOut](items=_present(db, rows), total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get(
+    "/deadlines/{deadline_id}",
+    response_model=DeadlineOut,
+    name="get",
+    summary="One deadline",
+    responses=problem_responses(401, 403, 404, 422) | etag_documented(),
+)
+def get_deadline(deadline_id: IdPath, response: Response, db: DbSession, principal: Reader) -> DeadlineOut:
+    row = service.get_deadline(db, principal=principal, deadline_id=deadline_id)
+    set_etag(response, service.ETAG_KIND, row.id, row.version)
+    return _present(db, [row])[0]
+
+
+@router.patch(
+    "/deadlines/{deadline_id}",
+    response_model=DeadlineOut,
+    name="update",
+    summary="Waive a deadline (or reopen a waived one)",
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428) | etag_documented(),
+)
+def update_deadline(
+    deadline_id: IdPath,
+    body: DeadlineUpdate,
+    request: Request,
+    response: Response,
+    db: DbSession,
+    principal: Reader,
+    if_match: Annotated[str | None, Header(description="the ETag you read")] = None,
+) -> DeadlineOut:
+    """The district prosecutor of the case's district or the prosecutor general; ``note`` (why)
+    is required to waive. A met deadline cannot change (409)."""
+    row = service.update_deadline(
+        db,
+        principal=principal,
+        deadline_id=deadline_id,
+        status=body.status,
+        note=body.note,
+        if_match=if_match,
+        origin=audit.origin_of(request, principal.user_id),
+    )
+    set_etag(response, service.ETAG_KIND, row.id, row.version)
+    return _present(db, [row])[0]

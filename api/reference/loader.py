@@ -1,7 +1,9 @@
 """Loads the versioned reference files (``api/reference/data/*.csv``) into the database.
 
 Idempotent: rows are matched on their natural key and only missing rows are inserted, so an
-administrator's edits survive every later load. Runs after migrations (``cmms migrate``)."""
+administrator's edits survive every later load. One exception: a deadline rule loaded before rules
+had their machine columns (trigger, met_by…) gets them from the file, if nobody has edited it.
+Runs after migrations (``cmms migrate``)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,26 @@ def _none(value: str) -> str | None:
 
 def _int(value: str) -> int | None:
     return int(value) if value.strip().lstrip("-").isdigit() else None
+
+
+#: the columns the deadline engine computes from (api.deadlines); the CSV carries them too
+RULE_MACHINE_COLUMNS = (
+    "trigger",
+    "after_rule",
+    "met_by",
+    "province",
+    "case_category",
+    "court_type",
+    "alert_days",
+    "alert_roles",
+)
+
+
+def _rule_machine(row: dict[str, str]) -> dict[str, str | int | None]:
+    return {
+        key: (_int(row.get(key) or "") if key == "alert_days" else _none(row.get(key) or ""))
+        for key in RULE_MACHINE_COLUMNS
+    }
 
 
 def load_reference(session: Session) -> dict[str, int]:
@@ -170,9 +192,11 @@ def load_reference(session: Session) -> dict[str, int]:
             holidays.add(key)
             added["holidays"] += 1
 
-    rules = set(session.scalars(select(DeadlineRule.code)))
+    rules = {rule.code: rule for rule in session.scalars(select(DeadlineRule))}
     for r in _rows("deadline_rules.csv"):
-        if r["code"] not in rules:
+        machine = _rule_machine(r)
+        rule = rules.get(r["code"])
+        if rule is None:
             session.add(
                 DeadlineRule(
                     code=r["code"],
@@ -185,8 +209,14 @@ def load_reference(session: Session) -> dict[str, int]:
                     confidence=r["confidence"],
                     notes=_none(r["notes"]),
                     source=_none(r["source"]),
+                    **machine,
                 )
             )
             added["deadline_rules"] += 1
+        elif rule.version == 1 and all(getattr(rule, k) is None for k in RULE_MACHINE_COLUMNS):
+            # loaded before the rules had a machine side, and never edited since: fill it in
+            for key, value in machine.items():
+                if value is not None:
+                    setattr(rule, key, value)
     session.flush()
     return added

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, Date, ForeignKey, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, Versioned
@@ -39,6 +40,17 @@ class Court(Versioned, Base):
     status: Mapped[str] = mapped_column(String(32), default="active")
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(200))
+
+    @hybrid_property
+    def sitting(self) -> bool:
+        """Still sits: every status but ``abolished-*`` and ``historical-*`` (a court whose status
+        is only to be confirmed is taken to sit; the data keeps closed courts for old cases)."""
+        return not self.status.startswith(("abolished", "historical"))
+
+    @sitting.inplace.expression
+    @classmethod
+    def _sitting(cls) -> ColumnElement[bool]:
+        return and_(cls.status.notlike("abolished%"), cls.status.notlike("historical%"))
 
 
 class PoliceStation(Versioned, Base):

@@ -3,8 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.deadlines.service import EVENTS as DEADLINE_EVENTS
 from api.pagination import MAX_ID
 
 Flag = Literal["yes", "no", "depends", "check", "with permission", "n/a"]
@@ -214,6 +215,48 @@ class HolidayUpdate(_In):
     source: str | None = Text200
 
 
+# --- deadline rules: the legal text, and the machine side (api.deadlines computes from it) -------
+
+DeadlineEvent = Literal[DEADLINE_EVENTS]  # type: ignore[valid-type]
+RuleProvince = Literal["Sindh", "Khyber Pakhtunkhwa", "Punjab"]
+_CATEGORY = r"(ata|ordinary|special)"
+_COURT = r"(high_court_bench|anti_terrorism|sessions|additional_sessions|special|judicial_magistrate)"
+_ALERT = r"(lead|team|district_prosecutor)"
+
+
+def _list_of(item: str) -> str:
+    return rf"^{item}(,{item})*$"
+
+
+class _RuleMachine(BaseModel):
+    """Null trigger: the rule is listed for reference and never computed."""
+
+    trigger: DeadlineEvent | None = Field(None, description="the case event that starts the clock")
+    after_rule: str | None = Field(
+        None,
+        pattern=r"^[A-Z][A-Z0-9_]{1,63}$",
+        description="code of a rule with the same trigger: this period starts when that one ends",
+    )
+    met_by: DeadlineEvent | None = Field(None, description="the case event that meets the deadline")
+    province: RuleProvince | None = Field(None, description="only cases of this province (null: all)")
+    case_category: str | None = Field(
+        None, max_length=16, pattern=_list_of(_CATEGORY), description="comma-separated; null: all"
+    )
+    court_type: str | None = Field(
+        None,
+        max_length=32,
+        pattern=_list_of(_COURT),
+        description="the case's court, comma-separated; null: all",
+    )
+    alert_days: int | None = Field(None, ge=0, le=365, description="reminder lead time; null: the setting")
+    alert_roles: str | None = Field(
+        None,
+        max_length=100,
+        pattern=_list_of(_ALERT),
+        description="comma-separated: lead, team, district_prosecutor",
+    )
+
+
 class DeadlineRuleOut(_Out):
     code: str
     trigger_event: str
@@ -227,9 +270,27 @@ class DeadlineRuleOut(_Out):
     effective_to: dt.date | None
     notes: str | None
     source: str | None
+    trigger: str | None
+    after_rule: str | None
+    met_by: str | None
+    province: str | None
+    case_category: str | None
+    court_type: str | None
+    alert_days: int | None
+    alert_roles: str | None
+    computed: bool = Field(
+        False, description="whether cases get clocks from it (trigger, met_by and a period)"
+    )
+
+    @model_validator(mode="after")
+    def _computed(self) -> DeadlineRuleOut:
+        self.computed = bool(
+            self.trigger and self.met_by and (self.offset_days is not None or self.offset_months)
+        )
+        return self
 
 
-class DeadlineRuleCreate(_In):
+class DeadlineRuleCreate(_In, _RuleMachine):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     trigger_event: str = Field(min_length=1, max_length=1000)
     offset_days: int | None = Field(None, ge=0, le=3650)
@@ -243,8 +304,16 @@ class DeadlineRuleCreate(_In):
     notes: str | None = Notes
     source: str | None = Text200
 
+    @model_validator(mode="after")
+    def _coherent(self) -> DeadlineRuleCreate:
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        if self.after_rule == self.code:
+            raise ValueError("a rule cannot start after itself (after_rule)")
+        return self
 
-class DeadlineRuleUpdate(_In):
+
+class DeadlineRuleUpdate(_In, _RuleMachine):
     trigger_event: str | None = Field(None, min_length=1, max_length=1000)
     offset_days: int | None = Field(None, ge=0, le=3650)
     offset_months: int | None = Field(None, ge=0, le=120)
@@ -256,3 +325,9 @@ class DeadlineRuleUpdate(_In):
     effective_to: dt.date | None = None
     notes: str | None = Notes
     source: str | None = Text200
+
+    @model_validator(mode="after")
+    def _coherent(self) -> DeadlineRuleUpdate:
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        return self
