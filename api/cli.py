@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
@@ -42,6 +42,7 @@ def migrate() -> None:
     migrations.upgrade(settings.database_url)
     with unit_of_work() as session:
         added = load_reference(session)
+        rebuilt = _fill_workload_tables(session)
         admin = None
         if settings.admin_password:
             from api.users import service as users_service
@@ -53,6 +54,25 @@ def migrate() -> None:
     )
     if admin is not None:
         typer.echo("created user 'admin' from CMMS_ADMIN_PASSWORD")
+    if rebuilt:
+        typer.echo("workload tables filled from the existing assignments")
+
+
+def _fill_workload_tables(session: Any) -> bool:
+    """An installation that had cases before the workload tables existed gets them filled now,
+    rather than by its first write in each district."""
+    from sqlalchemy import exists, select
+
+    from api.cases.models import Case
+    from api.counsel import loads
+    from api.counsel.models import DistrictLoad
+
+    if session.scalar(select(exists().where(DistrictLoad.district_id.isnot(None)))) or not session.scalar(
+        select(exists().where(Case.id.isnot(None)))
+    ):
+        return False
+    loads.rebuild(session)
+    return True
 
 
 @users_app.command("create")

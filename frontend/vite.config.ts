@@ -29,5 +29,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['tests/**/*.spec.ts'],
     restoreMocks: true,
+    // the first mount of a page compiles its components; on a busy shared machine that alone can take seconds
+    testTimeout: 20_000,
   },
 })

@@ -307,3 +307,16 @@ def test_demo_users_can_sign_in_through_the_api(cmms):
         for username, *_ in DEMO_USERS[:3]:
             r = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
             assert r.status_code == 200, (username, r.text)
+
+
+def test_migrate_fills_the_workload_tables_of_an_installation_with_cases(cmms):
+    assert cmms("migrate")[0] == 0
+    assert cmms("seed-demo")[0] == 0
+    expected = _query(cmms.url, "SELECT * FROM prosecutor_loads ORDER BY district_id, prosecutor_id")
+    assert expected
+    _execute(cmms.url, "DELETE FROM prosecutor_loads", "DELETE FROM district_loads")
+    code, out = cmms("migrate")
+    assert code == 0 and "workload tables filled" in out, out
+    again = _query(cmms.url, "SELECT * FROM prosecutor_loads ORDER BY district_id, prosecutor_id")
+    assert [r[:-1] for r in again] == [r[:-1] for r in expected]  # all but updated_at
+    assert "workload tables filled" not in cmms("migrate")[1]

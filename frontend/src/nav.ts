@@ -4,6 +4,7 @@
  * (ready: true) plus its route in router.ts.
  */
 import type { Role } from './api/types'
+import { DASHBOARD_ROLES, DEADLINE_ROLES, HEARING_READ_ROLES, TASK_READ_ROLES, WORKLOAD_ROLES } from './schedules/roles'
 
 export interface Section {
   /** i18n key under `nav.` and the route name */
@@ -23,13 +24,11 @@ export const SECTIONS: readonly Section[] = [
     ready: true,
   },
   { key: 'caseImport', to: '/cases/import', roles: ['clerk', 'district_prosecutor'], ready: true },
-  {
-    key: 'hearings',
-    to: '/hearings',
-    roles: ['prosecutor_general', 'district_prosecutor', 'prosecutor', 'clerk'],
-    ready: false,
-  },
-  { key: 'tasks', to: '/tasks', roles: ['district_prosecutor', 'prosecutor', 'clerk'], ready: false },
+  { key: 'hearings', to: '/hearings', roles: HEARING_READ_ROLES, ready: true },
+  { key: 'tasks', to: '/tasks', roles: TASK_READ_ROLES, ready: true },
+  { key: 'deadlines', to: '/deadlines', roles: DEADLINE_ROLES, ready: true },
+  { key: 'workload', to: '/workload', roles: WORKLOAD_ROLES, ready: true },
+  { key: 'monitoring', to: '/monitoring', roles: DASHBOARD_ROLES, ready: true },
   {
     key: 'reports',
     to: '/reports',

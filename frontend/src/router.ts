@@ -10,6 +10,7 @@ import { restore, session } from './auth/session'
 import { dropFlashUnlessFor, showFlash } from './flash'
 import type { Role } from './api/types'
 import { CASE_ROLES, CREATE_ROLES, IMPORT_ROLES } from './cases/roles'
+import { DASHBOARD_ROLES, DEADLINE_ROLES, HEARING_READ_ROLES, TASK_READ_ROLES, WORKLOAD_ROLES } from './schedules/roles'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -59,6 +60,50 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./views/cases/CaseDetailView.vue'),
     props: (route) => ({ id: Number(route.params.id) }),
     meta: { roles: CASE_ROLES, title: 'cases.title' },
+  },
+  {
+    path: '/hearings',
+    name: 'hearings',
+    component: () => import('./views/hearings/CalendarView.vue'),
+    meta: { roles: HEARING_READ_ROLES, title: 'calendar.title' },
+  },
+  {
+    path: '/courts/:id(\\d+)/cause-list',
+    name: 'cause-list',
+    component: () => import('./views/hearings/CauseListView.vue'),
+    props: (route) => ({ id: Number(route.params.id) }),
+    meta: { roles: HEARING_READ_ROLES, title: 'causeList.title' },
+  },
+  {
+    path: '/tasks',
+    name: 'tasks',
+    component: () => import('./views/tasks/TasksView.vue'),
+    meta: { roles: TASK_READ_ROLES, title: 'tasks.titleMine' },
+  },
+  {
+    path: '/deadlines',
+    name: 'deadlines',
+    component: () => import('./views/deadlines/DeadlinesView.vue'),
+    meta: { roles: DEADLINE_ROLES, title: 'deadlines.title' },
+  },
+  {
+    path: '/workload',
+    name: 'workload',
+    component: () => import('./views/workload/WorkloadView.vue'),
+    meta: { roles: WORKLOAD_ROLES, title: 'workload.title' },
+  },
+  {
+    path: '/monitoring',
+    name: 'monitoring',
+    component: () => import('./views/monitoring/DashboardView.vue'),
+    meta: { roles: DASHBOARD_ROLES, title: 'dashboard.title' },
+  },
+  {
+    path: '/monitoring/:district(\\d+)/:figure(overdue-deadlines|hearings-without-prosecutor|cases-without-hearing|prosecution-adjournments|returns-to-police)',
+    name: 'monitoring-list',
+    component: () => import('./views/monitoring/FigureListView.vue'),
+    props: (route) => ({ district: Number(route.params.district), figure: route.params.figure }),
+    meta: { roles: DASHBOARD_ROLES, title: 'dashboard.title' },
   },
   {
     path: '/admin/users',

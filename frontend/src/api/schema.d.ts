@@ -926,6 +926,452 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each prosecutor's load in a district
+         * @description A row per prosecutor of the district (its prosecutors and district prosecutors, plus anyone
+         *     holding a current place on one of its cases that is not closed) with open, lead, associate and
+         *     dormant cases, the weighted load (category weight x complex factor x restricted factor per open
+         *     case, associate places counting half; ``CMMS_WORKLOAD_WEIGHTS``), hearings in the next 7 days
+         *     and overdue tasks; totals of the district below. Case figures count the district's cases only;
+         *     hearings and tasks are the person's own.
+         */
+        get: operations["counsel-workload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/assignment-suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Least-loaded prosecutors for a case
+         * @description Active prosecutors of the case's district, not the caller and not already on its team, least
+         *     weighted load first (then fewest open cases), each with their workload figures and a short
+         *     ``why``. For whoever may assign the case (its district prosecutor, the prosecutor general);
+         *     a case the caller may not see is 404.
+         */
+        get: operations["counsel-suggest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reassignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a prosecutor's cases to others (all or nothing)
+         * @description Every current place of ``from_prosecutor_id`` on the district's cases that are not closed
+         *     (or only ``case_ids``, or one ``role``) goes to the target with the least weighted load,
+         *     recomputed as cases are given out; each case gets its timeline and audit entries as a single
+         *     assignment would. The district defaults to the caller's (district prosecutor) or the from
+         *     prosecutor's. At most 5,000 cases per call (422 beyond). Any bad id, a target who is not an
+         *     active prosecutor of the district (422) or is the caller (403), or a case the caller may not see
+         *     (404) changes nothing. Send ``Idempotency-Key`` to retry safely. The ETag identifies this result.
+         */
+        post: operations["counsel-reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hearings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find hearings (calendars, diaries)
+         * @description Hearings of the cases the caller may read. ``sort``: starts_at (default) or -starts_at. A
+         *     prosecutor's diary: ``prosecutor_id=me`` with ``from``/``to``; a court's day: ``court_id``.
+         */
+        get: operations["hearings-list"];
+        put?: never;
+        /**
+         * Schedule a hearing
+         * @description ``prosecutor_id`` defaults to the case's lead (``null``: nobody attending yet). The answer's
+         *     ``conflicts`` names the prosecutor's other hearings that overlap this one (each lasting its
+         *     ``duration_minutes`` or the configured default; back to back is not a clash): a warning, the
+         *     hearing is saved anyway. ``starts_at`` needs an offset; a naive date-time is a 422.
+         */
+        post: operations["hearings-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hearings/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clashes a hearing would have (saves nothing)
+         * @description The same body as a creation (plus ``hearing_id`` when editing one, so it is not its own
+         *     clash), validated the same way; answers the clash warning before anything is saved.
+         */
+        post: operations["hearings-check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hearings/{hearing_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One hearing */
+        get: operations["hearings-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Reschedule a hearing or record its outcome
+         * @description Schedule fields are re-checked for clashes (``conflicts``). The outcome: ``adjourned`` needs
+         *     ``adjournment: {reason, attributed_to?}`` (the side defaults to the reason's); ``next_date``
+         *     (not a Sunday or a holiday; at ``next_time`` or 09:00 local) creates the next hearing in the
+         *     same court with the same prosecutor, returned as ``next_hearing``; ``witnesses_examined`` marks
+         *     those witnesses ``examined`` on the case. Outcome fields on a hearing still ahead are a 422; a
+         *     second next date is a 409.
+         */
+        patch: operations["hearings-update"];
+        trace?: never;
+    };
+    "/api/v1/courts/{court_id}/cause-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A court's cause list for a day (JSON or PDF)
+         * @description The court's hearings that day in local time, in order, numbered, of the cases the caller may
+         *     read: case and court case numbers, parties, purpose, prosecutor, FIR and police station.
+         */
+        get: operations["hearings-cause-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feed-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's private calendar feed URL
+         * @description Created on the first call; the same URL afterwards until rotated. The feed holds the
+         *     caller's hearings (30 days back, 180 ahead) and open tasks' due dates.
+         */
+        get: operations["calendar-feed-url"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feed-url/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke the feed URL and issue a new one
+         * @description The old URL stops working at once (404); calendars must subscribe to the new one.
+         */
+        post: operations["calendar-rotate-feed-url"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feeds/{token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A calendar feed (iCalendar, no bearer header: the URL is the secret)
+         * @description Only what the feed's owner may read now; a revoked token or a deactivated owner is a 404.
+         */
+        get: operations["calendar-feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tasks you may see
+         * @description Prosecutors see the tasks assigned to them or set by them; district prosecutors and clerks
+         *     also their district's; the prosecutor general and auditors all (a task on a case only while the
+         *     case is readable). ``sort``: due_date (default), created_at (``-`` for descending).
+         */
+        get: operations["tasks-list"];
+        put?: never;
+        /**
+         * Give someone a task
+         * @description The assignee must be an active user who may read the case (422); a case you cannot read is
+         *     404. The assignee is notified (unless you assign yourself).
+         */
+        post: operations["tasks-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task */
+        get: operations["tasks-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a task, tick its checklist, mark it done
+         * @description ``status`` done or cancelled sets ``completed_at`` (open clears it). The assignee may change
+         *     the status and the checklist of their own task; other edits need the right to write tasks.
+         */
+        patch: operations["tasks-update"];
+        trace?: never;
+    };
+    "/api/v1/deadlines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statutory deadlines of the cases you may read
+         * @description ``sort``: due_date (default), triggered_on (``-`` for descending). The total is counted up
+         *     to 10,000 (then ``total_capped``).
+         */
+        get: operations["deadlines-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deadlines/{deadline_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One deadline */
+        get: operations["deadlines-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Waive a deadline (or reopen a waived one)
+         * @description The district prosecutor of the case's district or the prosecutor general; ``note`` (why)
+         *     is required to waive. A met deadline cannot change (409).
+         */
+        patch: operations["deadlines-update"];
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My notifications
+         * @description The caller's notifications, newest first (``sort``: created_at, ``-created_at`` default).
+         *     Notifications about a case the caller can no longer read are not shown.
+         */
+        get: operations["notifications-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many unread (the bell) */
+        get: operations["notifications-unread-count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all my notifications read */
+        post: operations["notifications-read-all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one notification read
+         * @description Marking a read notification read again changes nothing (same answer).
+         */
+        post: operations["notifications-read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/districts/{district_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A district's dashboard
+         * @description Overdue deadlines, tomorrow's hearings without a prosecutor, trial cases without a hearing
+         *     for 60 days, this month's adjournments attributed to the prosecution (by prosecutor), returns
+         *     to police awaiting resubmission: each a count and the link to its list. District prosecutors
+         *     (and monitors with a district) see their own district only; the counts cover the cases the
+         *     caller may read.
+         */
+        get: operations["monitoring-district"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/districts/{district_id}/{figure}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cases behind a dashboard figure
+         * @description Case rows ``{case_id, number, title, stage, detail}``; the total equals the figure's count.
+         *     ``sort`` per figure: overdue-deadlines ``due_date`` (default); hearings-without-prosecutor
+         *     ``starts_at`` (default); prosecution-adjournments ``starts_at`` (default ``-starts_at``);
+         *     cases-without-hearing and returns-to-police ``fir_date``, ``number``, ``stage_changed_at``
+         *     (defaults ``fir_date`` and ``stage_changed_at``).
+         */
+        get: operations["monitoring-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -981,6 +1427,28 @@ export interface components {
              */
             custody_status: "not_arrested" | "arrested" | "police_remand" | "judicial_custody" | "on_bail" | "absconding" | "proclaimed_offender" | "released" | "discharged";
         };
+        /** AdjournmentIn */
+        AdjournmentIn: {
+            /**
+             * Reason
+             * @description a code of /reference/adjournment-reasons
+             */
+            reason: string;
+            /**
+             * Attributed To
+             * @description default: the reason's side
+             */
+            attributed_to?: ("prosecution" | "defence" | "court" | "police" | "witness" | "jail" | "forensic" | "other") | null;
+        };
+        /** AdjournmentOut */
+        AdjournmentOut: {
+            /** Reason */
+            reason: string;
+            /** Label */
+            label: string | null;
+            /** Attributed To */
+            attributed_to: string | null;
+        };
         /** AdjournmentReasonCreate */
         AdjournmentReasonCreate: {
             /** Code */
@@ -1025,6 +1493,29 @@ export interface components {
             attributed_to?: ("prosecution" | "defence" | "court" | "police" | "witness" | "jail" | "forensic" | "other") | null;
             /** Active */
             active?: boolean | null;
+        };
+        /** AdjournmentsFigure */
+        AdjournmentsFigure: {
+            /**
+             * Count
+             * @description how many; equals the total of the list at `link` for the same caller
+             */
+            count: number;
+            /**
+             * Link
+             * @description the API path of the list behind the figure
+             */
+            link: string;
+            /**
+             * Month
+             * @description YYYY-MM, the current month (hearing dates)
+             */
+            month: string;
+            /**
+             * By Prosecutor
+             * @description most adjournments first
+             */
+            by_prosecutor: components["schemas"]["ProsecutorAdjournments"][];
         };
         /** AssignmentIn */
         AssignmentIn: {
@@ -1292,6 +1783,65 @@ export interface components {
             /** Brief Facts */
             brief_facts?: string | null;
         };
+        /** CauseList */
+        CauseList: {
+            /** Court Id */
+            court_id: number;
+            /** Court Name */
+            court_name: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Timezone */
+            timezone: string;
+            /** Items */
+            items: components["schemas"]["CauseListItem"][];
+        };
+        /** CauseListItem */
+        CauseListItem: {
+            /** Serial */
+            serial: number;
+            /** Hearing Id */
+            hearing_id: number;
+            /** Case Id */
+            case_id: number;
+            /** Case Number */
+            case_number: string;
+            /** Title */
+            title: string;
+            /** Accused */
+            accused: string[];
+            /** Court Case Number */
+            court_case_number: string | null;
+            /** Purpose */
+            purpose: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Time
+             * @description HH:MM local time
+             */
+            time: string;
+            /** Judge */
+            judge: string | null;
+            /** Prosecutor Id */
+            prosecutor_id: number | null;
+            /** Prosecutor Name */
+            prosecutor_name: string | null;
+            /** Fir Number */
+            fir_number: string;
+            /** Fir Year */
+            fir_year: number;
+            /** Police Station */
+            police_station: string | null;
+            /** Outcome */
+            outcome: string | null;
+        };
         /** ChargeCreate */
         ChargeCreate: {
             /** Offence Id */
@@ -1340,6 +1890,55 @@ export interface components {
             party_id: number | null;
             /** Stage Added */
             stage_added: string;
+        };
+        /** ChecklistItem */
+        ChecklistItem: {
+            /** Text */
+            text: string;
+            /**
+             * Done
+             * @default false
+             */
+            done: boolean;
+        };
+        /** ChecklistItemOut */
+        ChecklistItemOut: {
+            /** Text */
+            text: string;
+            /** Done */
+            done: boolean;
+        };
+        /**
+         * ConflictOut
+         * @description Another hearing of the same prosecutor that overlaps. ``case_id``/``case_number`` are null
+         *     when that case is one the caller may not read (the clash is still shown, without naming it).
+         */
+        ConflictOut: {
+            /** Hearing Id */
+            hearing_id: number;
+            /** Case Id */
+            case_id: number | null;
+            /** Case Number */
+            case_number: string | null;
+            /** Court Id */
+            court_id: number;
+            /** Court Name */
+            court_name: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+        };
+        /** ConflictsOut */
+        ConflictsOut: {
+            /** Conflicts */
+            conflicts: components["schemas"]["ConflictOut"][];
         };
         /** CourtCreate */
         CourtCreate: {
@@ -1407,8 +2006,120 @@ export interface components {
             /** Source */
             source?: string | null;
         };
+        /** DeadlineOut */
+        DeadlineOut: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /** Case Number */
+            case_number: string;
+            /**
+             * Rule
+             * @description the rule's code, e.g. CRPC_173_INTERIM_REPORT
+             */
+            rule: string;
+            /** Rule Id */
+            rule_id: number;
+            /** Legal Reference */
+            legal_reference: string;
+            /**
+             * Trigger Event
+             * @description what started the clock, in words
+             */
+            trigger_event: string;
+            /**
+             * Confidence
+             * @description how sure the rule's source is (high, medium, low, target…)
+             */
+            confidence: string;
+            /**
+             * Source
+             * @description which occurrence started it: case (the FIR), report:<id>…
+             */
+            source: string;
+            /**
+             * Triggered On
+             * Format: date
+             */
+            triggered_on: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "met" | "waived";
+            /**
+             * Overdue
+             * @description open and due before today (the service's time zone)
+             */
+            overdue: boolean;
+            /**
+             * Days Left
+             * @description days until the due date (negative: overdue); open ones only
+             */
+            days_left: number | null;
+            /** Met On */
+            met_on: string | null;
+            /**
+             * Met Late
+             * @description met after the due date
+             */
+            met_late: boolean;
+            /** Note */
+            note: string | null;
+            /**
+             * Etag
+             * @description send it in If-Match to PATCH this deadline
+             */
+            etag: string;
+        };
         /** DeadlineRuleCreate */
         DeadlineRuleCreate: {
+            /**
+             * Trigger
+             * @description the case event that starts the clock
+             */
+            trigger?: ("fir" | "report_received" | "scrutiny_decided" | "filed" | "charge_framed" | "judgment" | "acquittal" | "conviction" | "appeal_filed" | "closed") | null;
+            /**
+             * After Rule
+             * @description code of a rule with the same trigger: this period starts when that one ends
+             */
+            after_rule?: string | null;
+            /**
+             * Met By
+             * @description the case event that meets the deadline
+             */
+            met_by?: ("fir" | "report_received" | "scrutiny_decided" | "filed" | "charge_framed" | "judgment" | "acquittal" | "conviction" | "appeal_filed" | "closed") | null;
+            /**
+             * Province
+             * @description only cases of this province (null: all)
+             */
+            province?: ("Sindh" | "Khyber Pakhtunkhwa" | "Punjab") | null;
+            /**
+             * Case Category
+             * @description comma-separated; null: all
+             */
+            case_category?: string | null;
+            /**
+             * Court Type
+             * @description the case's court, comma-separated; null: all
+             */
+            court_type?: string | null;
+            /**
+             * Alert Days
+             * @description reminder lead time; null: the setting
+             */
+            alert_days?: number | null;
+            /**
+             * Alert Roles
+             * @description comma-separated: lead, team, district_prosecutor
+             */
+            alert_roles?: string | null;
             /** Code */
             code: string;
             /** Trigger Event */
@@ -1469,9 +2180,71 @@ export interface components {
             notes: string | null;
             /** Source */
             source: string | null;
+            /** Trigger */
+            trigger: string | null;
+            /** After Rule */
+            after_rule: string | null;
+            /** Met By */
+            met_by: string | null;
+            /** Province */
+            province: string | null;
+            /** Case Category */
+            case_category: string | null;
+            /** Court Type */
+            court_type: string | null;
+            /** Alert Days */
+            alert_days: number | null;
+            /** Alert Roles */
+            alert_roles: string | null;
+            /**
+             * Computed
+             * @description whether cases get clocks from it (trigger, met_by and a period)
+             * @default false
+             */
+            computed: boolean;
         };
         /** DeadlineRuleUpdate */
         DeadlineRuleUpdate: {
+            /**
+             * Trigger
+             * @description the case event that starts the clock
+             */
+            trigger?: ("fir" | "report_received" | "scrutiny_decided" | "filed" | "charge_framed" | "judgment" | "acquittal" | "conviction" | "appeal_filed" | "closed") | null;
+            /**
+             * After Rule
+             * @description code of a rule with the same trigger: this period starts when that one ends
+             */
+            after_rule?: string | null;
+            /**
+             * Met By
+             * @description the case event that meets the deadline
+             */
+            met_by?: ("fir" | "report_received" | "scrutiny_decided" | "filed" | "charge_framed" | "judgment" | "acquittal" | "conviction" | "appeal_filed" | "closed") | null;
+            /**
+             * Province
+             * @description only cases of this province (null: all)
+             */
+            province?: ("Sindh" | "Khyber Pakhtunkhwa" | "Punjab") | null;
+            /**
+             * Case Category
+             * @description comma-separated; null: all
+             */
+            case_category?: string | null;
+            /**
+             * Court Type
+             * @description the case's court, comma-separated; null: all
+             */
+            court_type?: string | null;
+            /**
+             * Alert Days
+             * @description reminder lead time; null: the setting
+             */
+            alert_days?: number | null;
+            /**
+             * Alert Roles
+             * @description comma-separated: lead, team, district_prosecutor
+             */
+            alert_roles?: string | null;
             /** Trigger Event */
             trigger_event?: string | null;
             /** Offset Days */
@@ -1494,6 +2267,20 @@ export interface components {
             notes?: string | null;
             /** Source */
             source?: string | null;
+        };
+        /** DeadlineUpdate */
+        DeadlineUpdate: {
+            /**
+             * Status
+             * @description waive an open deadline, or reopen a waived one
+             * @enum {string}
+             */
+            status: "waived" | "open";
+            /**
+             * Note
+             * @description why (required to waive)
+             */
+            note?: string | null;
         };
         /** DispositionIn */
         DispositionIn: {
@@ -1587,6 +2374,35 @@ export interface components {
             notes?: string | null;
             /** Source */
             source?: string | null;
+        };
+        /** DistrictDashboard */
+        DistrictDashboard: {
+            /** District Id */
+            district_id: number;
+            /** District Code */
+            district_code: string;
+            /** District Name */
+            district_name: string;
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /**
+             * Today
+             * Format: date
+             */
+            today: string;
+            /** @description open deadlines whose due date has passed */
+            overdue_deadlines: components["schemas"]["FigureOut"];
+            /** @description tomorrow's hearings with no prosecutor */
+            hearings_without_prosecutor: components["schemas"]["TomorrowFigure"];
+            /** @description cases in trial stages (filed to arguments) with no hearing for 60 days and none ahead */
+            cases_without_hearing: components["schemas"]["StalledFigure"];
+            /** @description this month's adjournments attributed to the prosecution, by prosecutor */
+            prosecution_adjournments: components["schemas"]["AdjournmentsFigure"];
+            /** @description cases returned to the police, awaiting resubmission */
+            returns_to_police: components["schemas"]["FigureOut"];
         };
         /** DistrictOut */
         DistrictOut: {
@@ -1685,6 +2501,27 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** FeedUrl */
+        FeedUrl: {
+            /**
+             * Url
+             * @description the private iCalendar URL: subscribe to it in a calendar app; keep it secret
+             */
+            url: string;
+        };
+        /** FigureOut */
+        FigureOut: {
+            /**
+             * Count
+             * @description how many; equals the total of the list at `link` for the same caller
+             */
+            count: number;
+            /**
+             * Link
+             * @description the API path of the list behind the figure
+             */
+            link: string;
+        };
         /** FirIn */
         FirIn: {
             /** Number */
@@ -1727,6 +2564,268 @@ export interface components {
         Health: {
             /** Status */
             status: string;
+        };
+        /**
+         * HearingCheck
+         * @description The body of a hearing about to be saved. ``hearing_id``: the hearing being edited (left out
+         *     of its own clash list).
+         */
+        HearingCheck: {
+            /** Case Id */
+            case_id: number;
+            /** Court Id */
+            court_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "copies" | "charge" | "prosecution_evidence" | "s342" | "defence_evidence" | "arguments" | "judgment" | "bail" | "miscellaneous";
+            /** Judge */
+            judge?: string | null;
+            /**
+             * Prosecutor Id
+             * @description who attends for the prosecution; default the case's lead; a prosecutor of the case's team or district
+             */
+            prosecutor_id?: number | null;
+            /**
+             * Duration Minutes
+             * @description how long it is expected to take (default: the setting)
+             */
+            duration_minutes?: number | null;
+            /** Notes */
+            notes?: string | null;
+            /** Hearing Id */
+            hearing_id?: number | null;
+        };
+        /**
+         * HearingCreate
+         * @description ``starts_at`` must carry its offset (``2026-12-03T10:00:00+05:00``); a naive date-time is a 422,
+         *     so nobody's hearing silently moves by five hours.
+         */
+        HearingCreate: {
+            /** Case Id */
+            case_id: number;
+            /** Court Id */
+            court_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "copies" | "charge" | "prosecution_evidence" | "s342" | "defence_evidence" | "arguments" | "judgment" | "bail" | "miscellaneous";
+            /** Judge */
+            judge?: string | null;
+            /**
+             * Prosecutor Id
+             * @description who attends for the prosecution; default the case's lead; a prosecutor of the case's team or district
+             */
+            prosecutor_id?: number | null;
+            /**
+             * Duration Minutes
+             * @description how long it is expected to take (default: the setting)
+             */
+            duration_minutes?: number | null;
+            /** Notes */
+            notes?: string | null;
+        };
+        /** HearingOut */
+        HearingOut: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /** Case Number */
+            case_number: string;
+            /** Case Title */
+            case_title: string;
+            /** District Id */
+            district_id: number;
+            /** Court Id */
+            court_id: number;
+            /** Court Name */
+            court_name: string | null;
+            /** Judge */
+            judge: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Duration Minutes
+             * @description the hearing's length (the setting when none was given)
+             */
+            duration_minutes: number;
+            /** Purpose */
+            purpose: string;
+            /** Prosecutor Id */
+            prosecutor_id: number | null;
+            /** Prosecutor Name */
+            prosecutor_name: string | null;
+            /** Outcome */
+            outcome: string | null;
+            adjournment: components["schemas"]["AdjournmentOut"] | null;
+            /** Next Hearing Id */
+            next_hearing_id: number | null;
+            /** Witnesses Examined */
+            witnesses_examined: number[];
+            /** Notes */
+            notes: string | null;
+            /** Outcome Recorded At */
+            outcome_recorded_at: string | null;
+            /** Outcome Recorded By */
+            outcome_recorded_by: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * HearingUpdate
+         * @description Schedule fields (any of them; clashes are re-checked) and/or the outcome. The outcome fields
+         *     (``outcome``, ``adjournment``, ``next_date``, ``next_time``, ``next_purpose``,
+         *     ``witnesses_examined``) are refused on a hearing that has not started yet.
+         */
+        HearingUpdate: {
+            /** Court Id */
+            court_id?: number | null;
+            /** Starts At */
+            starts_at?: string | null;
+            /** Purpose */
+            purpose?: ("copies" | "charge" | "prosecution_evidence" | "s342" | "defence_evidence" | "arguments" | "judgment" | "bail" | "miscellaneous") | null;
+            /** Judge */
+            judge?: string | null;
+            /**
+             * Prosecutor Id
+             * @description null: no prosecutor attending
+             */
+            prosecutor_id?: number | null;
+            /**
+             * Duration Minutes
+             * @description how long it is expected to take (default: the setting)
+             */
+            duration_minutes?: number | null;
+            /** Notes */
+            notes?: string | null;
+            /** Outcome */
+            outcome?: ("held" | "adjourned" | "not_taken_up" | "decided") | null;
+            /** @description required when the outcome is adjourned */
+            adjournment?: components["schemas"]["AdjournmentIn"] | null;
+            /**
+             * Next Date
+             * @description the date it was put off to: creates the next hearing (not a Sunday or a holiday)
+             */
+            next_date?: string | null;
+            /**
+             * Next Time
+             * @description HH:MM local time of the next hearing (default 09:00)
+             */
+            next_time?: string | null;
+            /**
+             * Next Purpose
+             * @description the next hearing's purpose (default: this one's)
+             */
+            next_purpose?: ("copies" | "charge" | "prosecution_evidence" | "s342" | "defence_evidence" | "arguments" | "judgment" | "bail" | "miscellaneous") | null;
+            /**
+             * Witnesses Examined
+             * @description case_parties ids of this case's witnesses examined at this hearing
+             */
+            witnesses_examined?: number[] | null;
+        };
+        /**
+         * HearingWritten
+         * @description A created or edited hearing, with the clash warning and (after an outcome with a next date)
+         *     the hearing it was put off to.
+         */
+        HearingWritten: {
+            /** Id */
+            id: number;
+            /** Case Id */
+            case_id: number;
+            /** Case Number */
+            case_number: string;
+            /** Case Title */
+            case_title: string;
+            /** District Id */
+            district_id: number;
+            /** Court Id */
+            court_id: number;
+            /** Court Name */
+            court_name: string | null;
+            /** Judge */
+            judge: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Duration Minutes
+             * @description the hearing's length (the setting when none was given)
+             */
+            duration_minutes: number;
+            /** Purpose */
+            purpose: string;
+            /** Prosecutor Id */
+            prosecutor_id: number | null;
+            /** Prosecutor Name */
+            prosecutor_name: string | null;
+            /** Outcome */
+            outcome: string | null;
+            adjournment: components["schemas"]["AdjournmentOut"] | null;
+            /** Next Hearing Id */
+            next_hearing_id: number | null;
+            /** Witnesses Examined */
+            witnesses_examined: number[];
+            /** Notes */
+            notes: string | null;
+            /** Outcome Recorded At */
+            outcome_recorded_at: string | null;
+            /** Outcome Recorded By */
+            outcome_recorded_by: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Conflicts */
+            conflicts: components["schemas"]["ConflictOut"][];
+            /** @description the hearing a next date created (with its own clashes) */
+            next_hearing?: components["schemas"]["HearingWritten"] | null;
         };
         /** HolidayCreate */
         HolidayCreate: {
@@ -1834,6 +2933,55 @@ export interface components {
             /** Case Number */
             case_number?: string | null;
         };
+        /** MarkedRead */
+        MarkedRead: {
+            /**
+             * Marked
+             * @description how many notifications were unread and are now read
+             */
+            marked: number;
+            /**
+             * Unread
+             * @description how many the caller still has unread (0)
+             */
+            unread: number;
+        };
+        /** MonitoringRow */
+        MonitoringRow: {
+            /** Case Id */
+            case_id: number;
+            /** Number */
+            number: string;
+            /**
+             * Title
+             * @description null for monitors (titles name people)
+             */
+            title: string | null;
+            /** Stage */
+            stage: string;
+            detail: components["schemas"]["RowDetail"];
+        };
+        /** MovedCase */
+        MovedCase: {
+            /** Case Id */
+            case_id: number;
+            /** Number */
+            number: string;
+            /**
+             * From Role
+             * @description the place the from prosecutor held
+             * @enum {string}
+             */
+            from_role: "lead" | "associate";
+            /** To Prosecutor Id */
+            to_prosecutor_id: number;
+            /**
+             * Role
+             * @description the place the target now holds
+             * @enum {string}
+             */
+            role: "lead" | "associate";
+        };
         /** NoteIn */
         NoteIn: {
             /** Body */
@@ -1854,6 +3002,37 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description assignment, hearing_scheduled, hearing_changed, hearing_reminder, deadline_approaching, deadline_overdue, task_assigned, …
+             */
+            kind: string;
+            /**
+             * Message
+             * @description readable text naming the case by its number
+             */
+            message: string;
+            /** Case Id */
+            case_id: number | null;
+            /**
+             * Link
+             * @description the SPA path to open (e.g. /cases/123)
+             */
+            link: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Read At */
+            read_at: string | null;
+            /** Read */
+            read: boolean;
         };
         /** OffenceCreate */
         OffenceCreate: {
@@ -1955,7 +3134,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -1975,7 +3154,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -1995,7 +3174,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2015,7 +3194,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2035,7 +3214,27 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
+        };
+        /** Page[DeadlineOut] */
+        Page_DeadlineOut_: {
+            /** Items */
+            items: components["schemas"]["DeadlineOut"][];
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2055,7 +3254,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2075,7 +3274,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2095,7 +3294,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2115,7 +3314,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2135,7 +3334,27 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
+        };
+        /** Page[HearingOut] */
+        Page_HearingOut_: {
+            /** Items */
+            items: components["schemas"]["HearingOut"][];
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2155,7 +3374,27 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
+        };
+        /** Page[MonitoringRow] */
+        Page_MonitoringRow_: {
+            /** Items */
+            items: components["schemas"]["MonitoringRow"][];
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2175,7 +3414,27 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
+        };
+        /** Page[NotificationOut] */
+        Page_NotificationOut_: {
+            /** Items */
+            items: components["schemas"]["NotificationOut"][];
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2195,7 +3454,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2215,7 +3474,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2235,7 +3494,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2255,7 +3514,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2275,7 +3534,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2295,7 +3554,27 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @default false
+             */
+            total_capped: boolean;
+        };
+        /** Page[TaskOut] */
+        Page_TaskOut_: {
+            /** Items */
+            items: components["schemas"]["TaskOut"][];
+            /**
+             * Total
+             * @description how many items match; when total_capped is true, a lower bound (the cap)
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total Capped
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2315,7 +3594,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists and search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -2630,6 +3909,20 @@ export interface components {
             /** Source */
             source?: string | null;
         };
+        /** ProsecutorAdjournments */
+        ProsecutorAdjournments: {
+            /**
+             * Prosecutor Id
+             * @description null: hearings with no prosecutor recorded
+             */
+            prosecutor_id: number | null;
+            /** Name */
+            name: string | null;
+            /** Count */
+            count: number;
+            /** Link */
+            link: string | null;
+        };
         /** Readiness */
         Readiness: {
             /** Status */
@@ -2641,16 +3934,121 @@ export interface components {
             /** Head */
             head: string | null;
         };
+        /**
+         * ReassignmentIn
+         * @description Move a prosecutor's cases in one district to one or several others, all or nothing.
+         */
+        ReassignmentIn: {
+            /** From Prosecutor Id */
+            from_prosecutor_id: number;
+            /** To Prosecutor Ids */
+            to_prosecutor_ids: number[];
+            /**
+             * District Id
+             * @description default: the caller's district (district prosecutor) or the from prosecutor's
+             */
+            district_id?: number | null;
+            /**
+             * Case Ids
+             * @description only these cases (each must be a case of the district the from prosecutor holds)
+             */
+            case_ids?: number[] | null;
+            /**
+             * Role
+             * @description which of their places move
+             * @default all
+             * @enum {string}
+             */
+            role: "lead" | "associate" | "all";
+            /**
+             * Reason
+             * @description recorded on every case's timeline
+             */
+            reason: string;
+        };
+        /** ReassignmentOut */
+        ReassignmentOut: {
+            /** District Id */
+            district_id: number;
+            /** From Prosecutor Id */
+            from_prosecutor_id: number;
+            /** Moved */
+            moved: components["schemas"]["MovedCase"][];
+            /** Released */
+            released?: components["schemas"]["ReleasedCase"][];
+            /**
+             * Count
+             * @description cases moved (len(moved))
+             */
+            count: number;
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
         };
         /**
+         * ReleasedCase
+         * @description The from prosecutor's associate place ended; every target already was on the team.
+         */
+        ReleasedCase: {
+            /** Case Id */
+            case_id: number;
+            /** Number */
+            number: string;
+            /**
+             * From Role
+             * @enum {string}
+             */
+            from_role: "lead" | "associate";
+        };
+        /**
          * Role
          * @enum {string}
          */
         Role: "prosecutor_general" | "district_prosecutor" | "prosecutor" | "clerk" | "admin" | "auditor" | "monitor" | "trainer";
+        /**
+         * RowDetail
+         * @description What the figure is about, per row (fields that do not apply are null).
+         */
+        RowDetail: {
+            /**
+             * Item Id
+             * @description the deadline's or the hearing's id
+             */
+            item_id?: number | null;
+            /**
+             * Date
+             * @description due date / hearing date / last hearing date / returned-to-police date
+             */
+            date?: string | null;
+            /**
+             * At
+             * @description the hearing's start (last hearing for stalled cases)
+             */
+            at?: string | null;
+            /**
+             * Days
+             * @description days overdue / since the last hearing / since the return
+             */
+            days?: number | null;
+            /**
+             * Label
+             * @description the deadline rule's code / the adjournment reason code
+             */
+            label?: string | null;
+            /** Court */
+            court?: string | null;
+            /** Prosecutor Id */
+            prosecutor_id?: number | null;
+            /** Prosecutor Name */
+            prosecutor_name?: string | null;
+            /**
+             * Returns
+             * @description how many times the case was returned to the police
+             */
+            returns?: number | null;
+        };
         /** ScrutinyIn */
         ScrutinyIn: {
             /** Police Report Id */
@@ -2729,6 +4127,198 @@ export interface components {
              */
             resubmitted_on: string;
         };
+        /** StalledFigure */
+        StalledFigure: {
+            /**
+             * Count
+             * @description how many; equals the total of the list at `link` for the same caller
+             */
+            count: number;
+            /**
+             * Link
+             * @description the API path of the list behind the figure
+             */
+            link: string;
+            /**
+             * Days
+             * @description no hearing in this many days, and none ahead
+             */
+            days: number;
+        };
+        /** SuggestionRow */
+        SuggestionRow: {
+            /** Prosecutor Id */
+            prosecutor_id: number;
+            /** Name */
+            name: string;
+            /**
+             * District Id
+             * @description the prosecutor's own district
+             */
+            district_id: number | null;
+            /**
+             * Assignable
+             * @description an active user with the prosecutor role (can be assigned cases)
+             */
+            assignable: boolean;
+            /**
+             * Open Cases
+             * @description current assignments on cases neither closed nor dormant
+             */
+            open_cases: number;
+            /**
+             * Lead Cases
+             * @description open cases where they are lead
+             */
+            lead_cases: number;
+            /**
+             * Associate Cases
+             * @description open cases where they are associate
+             */
+            associate_cases: number;
+            /**
+             * Dormant Cases
+             * @description current assignments on dormant cases (not in open_cases)
+             */
+            dormant_cases: number;
+            /**
+             * Weighted Load
+             * @description sum over open cases of category weight x complex factor x restricted factor, associate places counting half (CMMS_WORKLOAD_WEIGHTS)
+             */
+            weighted_load: number;
+            /**
+             * Hearings Next 7 Days
+             * @description their hearings starting in [now, now + 7 days)
+             */
+            hearings_next_7_days: number;
+            /**
+             * Overdue Tasks
+             * @description their open tasks due before today (service time zone)
+             */
+            overdue_tasks: number;
+            /**
+             * Rank
+             * @description 1 = least loaded
+             */
+            rank: number;
+            /**
+             * Why
+             * @description a short reason to show next to the name
+             */
+            why: string;
+        };
+        /** SuggestionsOut */
+        SuggestionsOut: {
+            /** Case Id */
+            case_id: number;
+            /** District Id */
+            district_id: number;
+            /** Items */
+            items: components["schemas"]["SuggestionRow"][];
+        };
+        /** TaskCreate */
+        TaskCreate: {
+            /** Title */
+            title: string;
+            /** Description */
+            description?: string | null;
+            /**
+             * Assignee Id
+             * @description an active user who may read the case
+             */
+            assignee_id: number;
+            /**
+             * Due Date
+             * @description today or later (the service's time zone)
+             */
+            due_date?: string | null;
+            /** Case Id */
+            case_id?: number | null;
+            /**
+             * Status
+             * @default open
+             * @enum {string}
+             */
+            status: "open" | "done" | "cancelled";
+            /**
+             * Checklist
+             * @description items ticked off one by one
+             */
+            checklist?: components["schemas"]["ChecklistItem"][];
+        };
+        /** TaskOut */
+        TaskOut: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string | null;
+            /** Case Id */
+            case_id: number | null;
+            /** Case Number */
+            case_number: string | null;
+            /** District Id */
+            district_id: number | null;
+            /** Assignee Id */
+            assignee_id: number;
+            /** Assignee Name */
+            assignee_name: string | null;
+            /** Due Date */
+            due_date: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "done" | "cancelled";
+            /**
+             * Overdue
+             * @description open and due before today (the service's time zone)
+             */
+            overdue: boolean;
+            /** Checklist */
+            checklist: components["schemas"]["ChecklistItemOut"][];
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+            /** Created By Name */
+            created_by_name: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Etag
+             * @description send it in If-Match to PATCH this task
+             */
+            etag: string;
+        };
+        /**
+         * TaskUpdate
+         * @description Only the fields sent change. The assignee may change ``status`` and ``checklist`` of their
+         *     own task; editing the rest (or someone else's task) needs the right to write tasks.
+         */
+        TaskUpdate: {
+            /** Title */
+            title?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Assignee Id */
+            assignee_id?: number | null;
+            /** Due Date */
+            due_date?: string | null;
+            /** Status */
+            status?: ("open" | "done" | "cancelled") | null;
+            /** Checklist */
+            checklist?: components["schemas"]["ChecklistItem"][] | null;
+        };
         /** TeamMember */
         TeamMember: {
             /** Prosecutor Id */
@@ -2760,6 +4350,25 @@ export interface components {
              */
             expires_in: number;
         };
+        /** TomorrowFigure */
+        TomorrowFigure: {
+            /**
+             * Count
+             * @description how many; equals the total of the list at `link` for the same caller
+             */
+            count: number;
+            /**
+             * Link
+             * @description the API path of the list behind the figure
+             */
+            link: string;
+            /**
+             * Date
+             * Format: date
+             * @description tomorrow, in the service's time zone
+             */
+            date: string;
+        };
         /** TransitionIn */
         TransitionIn: {
             /**
@@ -2774,6 +4383,11 @@ export interface components {
              * @description e.g. s265k_acquittal; needed by some moves
              */
             reason?: string | null;
+        };
+        /** UnreadCount */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -2826,6 +4440,136 @@ export interface components {
             district_id?: number | null;
             /** Is Active */
             is_active?: boolean | null;
+        };
+        /** WorkloadOut */
+        WorkloadOut: {
+            /** District Id */
+            district_id: number;
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /**
+             * Today
+             * Format: date
+             * @description today in the service's time zone (the overdue cut-off)
+             */
+            today: string;
+            /**
+             * Weights
+             * @description the weights in force
+             */
+            weights: {
+                [key: string]: number;
+            };
+            /** Items */
+            items: components["schemas"]["WorkloadRow"][];
+            totals: components["schemas"]["WorkloadTotals"];
+        };
+        /**
+         * WorkloadRow
+         * @description One prosecutor's load in one district (cases of other districts are not counted here;
+         *     hearings and tasks are the person's own, wherever they are).
+         */
+        WorkloadRow: {
+            /** Prosecutor Id */
+            prosecutor_id: number;
+            /** Name */
+            name: string;
+            /**
+             * District Id
+             * @description the prosecutor's own district
+             */
+            district_id: number | null;
+            /**
+             * Assignable
+             * @description an active user with the prosecutor role (can be assigned cases)
+             */
+            assignable: boolean;
+            /**
+             * Open Cases
+             * @description current assignments on cases neither closed nor dormant
+             */
+            open_cases: number;
+            /**
+             * Lead Cases
+             * @description open cases where they are lead
+             */
+            lead_cases: number;
+            /**
+             * Associate Cases
+             * @description open cases where they are associate
+             */
+            associate_cases: number;
+            /**
+             * Dormant Cases
+             * @description current assignments on dormant cases (not in open_cases)
+             */
+            dormant_cases: number;
+            /**
+             * Weighted Load
+             * @description sum over open cases of category weight x complex factor x restricted factor, associate places counting half (CMMS_WORKLOAD_WEIGHTS)
+             */
+            weighted_load: number;
+            /**
+             * Hearings Next 7 Days
+             * @description their hearings starting in [now, now + 7 days)
+             */
+            hearings_next_7_days: number;
+            /**
+             * Overdue Tasks
+             * @description their open tasks due before today (service time zone)
+             */
+            overdue_tasks: number;
+        };
+        /** WorkloadTotals */
+        WorkloadTotals: {
+            /**
+             * Prosecutors
+             * @description rows
+             */
+            prosecutors: number;
+            /**
+             * Open Cases
+             * @description distinct cases of the district neither closed nor dormant
+             */
+            open_cases: number;
+            /**
+             * Dormant Cases
+             * @description distinct dormant cases of the district
+             */
+            dormant_cases: number;
+            /**
+             * Unassigned Open Cases
+             * @description open cases with nobody currently assigned
+             */
+            unassigned_open_cases: number;
+            /**
+             * Lead Cases
+             * @description sum of the rows
+             */
+            lead_cases: number;
+            /**
+             * Associate Cases
+             * @description sum of the rows
+             */
+            associate_cases: number;
+            /**
+             * Weighted Load
+             * @description sum of the rows
+             */
+            weighted_load: number;
+            /**
+             * Hearings Next 7 Days
+             * @description sum of the rows
+             */
+            hearings_next_7_days: number;
+            /**
+             * Overdue Tasks
+             * @description sum of the rows
+             */
+            overdue_tasks: number;
         };
         /**
          * Problem
@@ -7309,6 +9053,1558 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "counsel-workload": {
+        parameters: {
+            query?: {
+                /** @description default: the caller's district; district prosecutors see their own only (another district is a 403); the prosecutor general, auditors and monitors any */
+                district_id?: number | null;
+                /** @description a row field, - for descending (default -weighted_load) */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkloadOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "counsel-suggest": {
+        parameters: {
+            query?: {
+                /** @description how many (default 5) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionsOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "counsel-reassign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReassignmentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReassignmentOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "hearings-list": {
+        parameters: {
+            query?: {
+                case_id?: number | null;
+                /** @description a user id, or `me` (the caller's diary) */
+                prosecutor_id?: string | null;
+                court_id?: number | null;
+                district_id?: number | null;
+                /** @description starts at or after: a date (local midnight) or a date-time with offset */
+                from?: string | null;
+                /** @description starts before: a date (that whole local day included) or a date-time */
+                to?: string | null;
+                outcome?: ("held" | "adjourned" | "not_taken_up" | "decided") | null;
+                /** @description true: no outcome recorded yet */
+                pending?: boolean | null;
+                purpose?: ("copies" | "charge" | "prosecution_evidence" | "s342" | "defence_evidence" | "arguments" | "judgment" | "bail" | "miscellaneous") | null;
+                /** @description true: no prosecutor attending */
+                unattended?: boolean | null;
+                /** @description adjournments attributed to this side */
+                attributed_to?: ("prosecution" | "defence" | "court" | "police" | "witness" | "jail" | "forensic" | "other") | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HearingOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "hearings-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HearingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingWritten"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "hearings-check": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HearingCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictsOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "hearings-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hearing_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "hearings-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you read */
+                "if-match"?: string | null;
+            };
+            path: {
+                hearing_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HearingUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingWritten"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "hearings-cause-list": {
+        parameters: {
+            query: {
+                /** @description the local day (YYYY-MM-DD) */
+                date: string;
+                /** @description pdf: the printable list; default json (or by Accept) */
+                format?: ("json" | "pdf") | null;
+            };
+            header?: never;
+            path: {
+                court_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cause list: JSON, or a printable PDF with `format=pdf` (or `Accept: application/pdf`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CauseList"];
+                    "application/pdf": string;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-feed-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedUrl"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-rotate-feed-url": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedUrl"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the secret of a feed URL */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 5545 iCalendar text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "tasks-list": {
+        parameters: {
+            query?: {
+                /** @description a user id, or `me` */
+                assignee_id?: string | null;
+                case_id?: number | null;
+                district_id?: number | null;
+                status?: ("open" | "done" | "cancelled") | null;
+                /** @description true: open and due before today */
+                overdue?: boolean | null;
+                due_from?: string | null;
+                due_to?: string | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "tasks-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "tasks-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "tasks-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you read */
+                "if-match"?: string | null;
+            };
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "deadlines-list": {
+        parameters: {
+            query?: {
+                case_id?: number | null;
+                district_id?: number | null;
+                status?: ("open" | "met" | "waived") | null;
+                /** @description true: open and due before today */
+                overdue?: boolean | null;
+                due_from?: string | null;
+                due_to?: string | null;
+                rule?: string | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeadlineOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "deadlines-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deadline_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadlineOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "deadlines-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you read */
+                "if-match"?: string | null;
+            };
+            path: {
+                deadline_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadlineUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadlineOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-list": {
+        parameters: {
+            query?: {
+                /** @description true: only unread; false: only read */
+                unread?: boolean | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationOut_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-read-all": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-read": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send a unique key (e.g. a UUID) to make a retry safe: the same key and request replay the first answer; the same key with another request is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring-district": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                district_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistrictDashboard"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring-list": {
+        parameters: {
+            query?: {
+                /** @description prosecution-adjournments only: one prosecutor's */
+                prosecutor_id?: number | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description a field from the allowed set; -field for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                district_id: number;
+                figure: "overdue-deadlines" | "hearings-without-prosecutor" | "cases-without-hearing" | "prosecution-adjournments" | "returns-to-police";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MonitoringRow_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

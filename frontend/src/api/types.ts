@@ -49,3 +49,24 @@ export const ROLES = [
 // the list above must name every role the API knows (a new role breaks the build here)
 type MissingRole = Exclude<Role, (typeof ROLES)[number]>
 export const ALL_ROLES_LISTED: MissingRole extends never ? true : false = true
+
+export type CaseOut = components['schemas']['CaseOut']
+export type PartyOut = components['schemas']['PartyOut']
+
+// ---- schedules (issue 4)
+export type HearingRow = ItemOf<Ok<paths['/api/v1/hearings']['get']>>
+export type Hearing = Ok<paths['/api/v1/hearings/{hearing_id}']['get']>
+export type HearingWritten = Ok<paths['/api/v1/hearings/{hearing_id}']['patch']>
+export type Conflict = Ok<paths['/api/v1/hearings/check']['post']>['conflicts'][number]
+export type CauseList = Exclude<Ok<paths['/api/v1/courts/{court_id}/cause-list']['get']>, string>
+export type CauseListRow = CauseList['items'][number]
+export type Notification = ItemOf<Ok<paths['/api/v1/notifications']['get']>>
+export type Deadline = ItemOf<Ok<paths['/api/v1/deadlines']['get']>>
+export type Dashboard = Ok<paths['/api/v1/monitoring/districts/{district_id}']['get']>
+export type MonitoringRow = ItemOf<Ok<paths['/api/v1/monitoring/districts/{district_id}/{figure}']['get']>>
+export type Figure = paths['/api/v1/monitoring/districts/{district_id}/{figure}']['get']['parameters']['path']['figure']
+export type Task = ItemOf<Ok<paths['/api/v1/tasks']['get']>>
+export type Workload = Ok<paths['/api/v1/workload']['get']>
+export type WorkloadRow = Workload['items'][number]
+export type Suggestion = ItemOf<Ok<paths['/api/v1/cases/{case_id}/assignment-suggestions']['get']>>
+export type Reassignment = Created<paths['/api/v1/reassignments']['post']>

@@ -1,5 +1,6 @@
 /** Urdu messages: the same keys as en.ts (the type below and a unit test enforce it). */
 import type { Messages } from './en'
+import urSchedules from './ur-schedules'
 
 const ur: Messages = {
   app: {
@@ -30,6 +31,9 @@ const ur: Messages = {
     caseImport: 'مقدمات درآمد',
     hearings: 'سماعتیں',
     tasks: 'کام',
+    deadlines: 'مدتیں',
+    workload: 'کام کا بوجھ',
+    monitoring: 'ڈیش بورڈ',
     reports: 'رپورٹیں',
     audit: 'آڈٹ لاگ',
     library: 'لائبریری',
@@ -559,6 +563,8 @@ const ur: Messages = {
       overview: 'خلاصہ',
       people: 'افراد',
       offences: 'جرائم',
+      hearings: 'سماعتیں',
+      tasks: 'کام اور مدتیں',
       timeline: 'ٹائم لائن',
       documents: 'دستاویزات',
       scrutiny: 'جانچ پڑتال',
@@ -641,6 +647,25 @@ const ur: Messages = {
       updated: 'تفصیلات میں ترمیم',
       transition: 'مرحلہ تبدیل ہوا',
       assignment: 'پراسیکیوٹر مقرر ہوا',
+      unassignment: 'پراسیکیوٹر ہٹایا گیا',
+      party_added: 'فرد شامل کیا گیا',
+      party_updated: 'فرد کی تفصیلات میں تبدیلی',
+      custody: 'حراست کی حیثیت تبدیل ہوئی',
+      witness_status: 'گواہ کی حیثیت تبدیل ہوئی',
+      charge_added: 'دفعہ شامل کی گئی',
+      charge_removed: 'دفعہ حذف کی گئی',
+      police_report: 'پولیس رپورٹ موصول ہوئی',
+      scrutiny: 'جانچ پڑتال کا فیصلہ',
+      scrutiny_resubmitted: 'پولیس نے دوبارہ جمع کرایا',
+      disposition: 'فیصلہ درج کیا گیا',
+      note: 'نوٹ شامل کیا گیا',
+      document: 'دستاویز اپ لوڈ ہوئی',
+      scrutiny_memo: 'جانچ پڑتال کا میمو تیار ہوا',
+      hearing_scheduled: 'سماعت مقرر ہوئی',
+      hearing_changed: 'سماعت میں تبدیلی',
+      hearing_outcome: 'سماعت کا نتیجہ درج ہوا',
+      deadline: 'مدت معاف یا دوبارہ کھولی گئی',
+      task: 'کام',
     },
     timelineMove: '{from} ← {to}',
     timelineNote: 'نوٹ: {note}',
@@ -794,6 +819,7 @@ const ur: Messages = {
     rowsDone: '{total} میں سے {done} قطاریں',
     chooseFirst: 'پہلے CSV فائل منتخب کریں۔',
   },
+  ...urSchedules,
   notFound: {
     title: 'صفحہ نہیں ملا',
     body: 'اس پتے پر کوئی صفحہ نہیں۔',
