@@ -11,10 +11,11 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from pydantic import AfterValidator, AwareDatetime
@@ -82,6 +83,16 @@ AwareUTC = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_zone() -> ZoneInfo:
+    """The service's time zone (settings.timezone): court times, "today", due dates."""
+    return ZoneInfo(get_settings().timezone)
+
+
+def local_date(at: datetime | None = None) -> date:
+    """The local date at ``at`` (default: now, from ``utcnow``, which tests pin)."""
+    return (at or utcnow()).astimezone(local_zone()).date()
 
 
 #: one write lock per SQLite database file in this process (engines to the same file share it)

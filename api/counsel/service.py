@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -48,7 +47,6 @@ from api.audit import service as audit
 from api.cases import service as cases_service
 from api.cases.access import get_readable, readable_filter
 from api.cases.models import Case, CaseAssignment
-from api.config import get_settings
 from api.counsel import loads as loads_mod
 from api.counsel.schemas import (
     MAX_REASSIGN,
@@ -62,7 +60,7 @@ from api.counsel.schemas import (
     WorkloadOut,
     WorkloadRow,
 )
-from api.db import UTCDateTime, utcnow
+from api.db import UTCDateTime, local_date, utcnow
 from api.errors import Forbidden, NotFound, ValidationFailed
 from api.hearings.models import Hearing
 from api.permissions import Perm, Principal, Role
@@ -108,11 +106,6 @@ def loads(
         session, district_id=district_id, prosecutor_ids=prosecutor_ids
     )
     return by_prosecutor
-
-
-def local_day(at: datetime) -> date:
-    """The date at ``at`` in the service's time zone (what "today" means for due dates)."""
-    return at.astimezone(ZoneInfo(get_settings().timezone)).date()
 
 
 def hearings_soon(session: Session, prosecutor_ids: Iterable[int], *, now: datetime) -> dict[int, int]:
@@ -169,7 +162,7 @@ def _rows(
     session: Session, people: dict[int, Person], by_prosecutor: dict[int | None, Load], *, now: datetime
 ) -> list[WorkloadRow]:
     hearings = hearings_soon(session, people, now=now)
-    tasks = overdue_tasks(session, people, today=local_day(now))
+    tasks = overdue_tasks(session, people, today=local_date(now))
     rows = []
     for pid, person in people.items():
         load = by_prosecutor.get(pid) or Load()
@@ -271,7 +264,7 @@ def _table_person_statement() -> Select[Any]:
 def _person_rows(
     session: Session, stmt: Select[Any], *, district_id: int, now: datetime
 ) -> list[dict[str, Any]]:
-    params = {"district_id": district_id, "now": now, "until": now + HEARING_WINDOW, "today": local_day(now)}
+    params = {"district_id": district_id, "now": now, "until": now + HEARING_WINDOW, "today": local_date(now)}
     result = session.connection().execute(stmt, params)  # Core rows: no ORM loading layer
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]
@@ -338,7 +331,7 @@ def workload(
         {
             "district_id": chosen,
             "as_of": now,
-            "today": local_day(now),
+            "today": local_date(now),
             "weights": weights(),
             "items": rows,
             "totals": totals,

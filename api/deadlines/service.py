@@ -30,9 +30,8 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, delete, insert, or_, select
 from sqlalchemy.orm import Session
@@ -116,13 +115,10 @@ WAIVERS = (Role.district_prosecutor, Role.prosecutor_general)
 
 def today() -> date:
     """Today in the service's zone (settings.timezone), from ``api.db.utcnow`` (tests pin it)."""
-    return db.utcnow().astimezone(ZoneInfo(get_settings().timezone)).date()
+    return db.local_date()
 
 
-def local_date(at: datetime | None) -> date:
-    if at is None:
-        return today()
-    return at.astimezone(ZoneInfo(get_settings().timezone)).date()
+local_date = db.local_date
 
 
 def weekly_off_days() -> frozenset[int]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.audit.service import Origin
 from api.cases.models import Case, CaseParty
+from api.db import local_zone
 from api.hearings import service
 from api.hearings.models import Hearing
 from api.hearings.schemas import HearingCreate, HearingUpdate
@@ -64,7 +65,7 @@ def _court_day(session: Session, day: date, province: str | None, *, step: int =
 
 
 def _at(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), service.zone())
+    return datetime.combine(day, time(hh, mm), local_zone())
 
 
 def _court_for(session: Session, case: Case) -> Court | None:
@@ -95,7 +96,7 @@ def seed(session: Session) -> None:
     )
     if not cases:
         return
-    today = datetime.now(service.zone()).date()
+    today = datetime.now(local_zone()).date()
     reasons = itertools.cycle(REASONS)
     for i, case in enumerate(cases):
         court = _court_for(session, case)

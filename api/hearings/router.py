@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from api.audit import service as audit
 from api.concurrency import etag_documented, set_etag
 from api.config import get_settings
-from api.db import DbSession
+from api.db import DbSession, local_zone
 from api.errors import ValidationFailed, problem_responses
 from api.hearings import causelist, service
 from api.hearings.models import Hearing
@@ -308,7 +308,7 @@ def cause_list(
     """The court's hearings that day in local time, in order, numbered, of the cases the caller may
     read: case and court case numbers, parties, purpose, prosecutor, FIR and police station."""
     court, rows = service.cause_list(db, principal=principal, court_id=court_id, day=date_)
-    zone = service.zone()
+    zone = local_zone()
     body = CauseList(
         court_id=court.id,
         court_name=court.name,

@@ -28,7 +28,7 @@ from api.cases.access import get_writable, readable_filter
 from api.cases.models import Case, CaseAssignment, CaseParty, Person
 from api.concurrency import check_if_match
 from api.config import get_settings
-from api.db import utcnow
+from api.db import local_zone, utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.hearings.models import Hearing
 from api.hearings.schemas import ConflictOut, HearingCheck, HearingCreate, HearingUpdate
@@ -72,10 +72,6 @@ ATTENDING_ROLES = (Role.prosecutor.value, Role.district_prosecutor.value)
 # --- time helpers ---------------------------------------------------------------------------
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
 def minutes_of(hearing: Hearing) -> int:
     return hearing.duration_minutes or get_settings().hearing_minutes
 
@@ -85,7 +81,7 @@ def ends_at(hearing: Hearing) -> datetime:
 
 
 def local(at: datetime) -> datetime:
-    return at.astimezone(zone())
+    return at.astimezone(local_zone())
 
 
 def when(at: datetime) -> str:
@@ -100,8 +96,8 @@ def day_words(d: date) -> str:
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants a local day starts and ends (the end exclusive)."""
-    start = datetime.combine(day, time(0), zone())
-    end = datetime.combine(day + timedelta(days=1), time(0), zone())
+    start = datetime.combine(day, time(0), local_zone())
+    end = datetime.combine(day + timedelta(days=1), time(0), local_zone())
     return start, end
 
 
@@ -615,7 +611,7 @@ def _next_start(
         raise ValidationFailed.at(loc, f"{day_words(next_date)} is a public holiday ({holiday}).")
     hhmm = changes.get("next_time")
     at = time(int(hhmm[:2]), int(hhmm[3:5])) if hhmm else COURT_TIME
-    start = datetime.combine(next_date, at, zone())
+    start = datetime.combine(next_date, at, local_zone())
     _check_starts(start, loc)
     return start
 

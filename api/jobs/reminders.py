@@ -19,13 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.cases.models import Case, CaseAssignment
 from api.config import get_settings
+from api.db import local_date, local_zone
 from api.deadlines.models import CaseDeadline
 from api.hearings.models import Hearing
 from api.jobs.service import SessionFactory, register
@@ -43,12 +43,8 @@ OVERDUE_LOOKBACK_DAYS = 30
 DEFAULT_ALERT_ROLES = frozenset({"lead", "team"})
 
 
-def _today(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(get_settings().timezone)).date()
-
-
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(get_settings().timezone))
+    return datetime.combine(day, time.min, tzinfo=local_zone())
 
 
 @dataclass(frozen=True)
@@ -158,7 +154,7 @@ def deadline_reminders(
     """Open deadlines due within their alert days → ``deadline_approaching`` to the case's lead and
     associates; past due → ``deadline_overdue`` to them and the district prosecutor."""
     settings = get_settings()
-    today = _today(now)
+    today = local_date(now)
     session = session_factory(write=False)
     try:
         rules = _rules(session, settings.deadline_alert_days)
@@ -302,7 +298,7 @@ def hearing_reminders(
 ) -> dict[str, Any]:
     """Tomorrow's hearings (service time zone) with a prosecutor and no outcome yet →
     ``hearing_reminder`` to that prosecutor, once per hearing and day."""
-    today = _today(now)
+    today = local_date(now)
     tomorrow = today + timedelta(days=1)
     start = _local_midnight(tomorrow)
     end = _local_midnight(tomorrow + timedelta(days=1))

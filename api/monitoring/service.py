@@ -20,15 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from api.cases.access import readable_filter
 from api.cases.models import Case, ScrutinyReview
-from api.config import get_settings
-from api.db import utcnow
+from api.db import local_zone, utcnow
 from api.deadlines.models import CaseDeadline
 from api.errors import Forbidden, NotFound
 from api.hearings.models import Hearing
@@ -72,7 +70,7 @@ class Clock:
     @classmethod
     def at(cls, now: datetime | None = None) -> Clock:
         now = now or utcnow()
-        tz = ZoneInfo(get_settings().timezone)
+        tz = local_zone()
         today = now.astimezone(tz).date()
         tomorrow = today + timedelta(days=1)
         first = today.replace(day=1)
@@ -368,7 +366,7 @@ def _details(session: Session, figure: Figure, items: list[Any], clock: Clock) -
             {
                 "item_id": h.id,
                 "at": h.starts_at,
-                "date": h.starts_at.astimezone(ZoneInfo(get_settings().timezone)).date(),
+                "date": h.starts_at.astimezone(local_zone()).date(),
                 "label": h.adjournment_reason
                 if figure == "prosecution-adjournments"
                 else courts.get(h.court_id),
@@ -387,7 +385,7 @@ def _details(session: Session, figure: Figure, items: list[Any], clock: Clock) -
                 .group_by(Hearing.case_id)
             ).all()
         )
-        tz = ZoneInfo(get_settings().timezone)
+        tz = local_zone()
         return [
             {
                 "at": last.get(c.id),

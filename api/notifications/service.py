@@ -13,15 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.cases.access import readable_filter
 from api.cases.models import Case
-from api.config import get_settings
-from api.db import utcnow
+from api.db import local_zone, utcnow
 from api.errors import NotFound
 from api.notifications.models import Notification
 from api.pagination import SORT_ALIASES
@@ -152,7 +150,7 @@ def case_link(case_id: int) -> str:
 
 def local_time(at: datetime) -> str:
     """``3 Dec 2026, 10:00`` in the service's zone (court times are local)."""
-    local = at.astimezone(ZoneInfo(get_settings().timezone))
+    local = at.astimezone(local_zone())
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
