@@ -108,12 +108,16 @@ def paginate(
     allowed: Mapping[str, ColumnElement[Any]],
     default_sort: str,
     tiebreak: ColumnElement[Any] | None = None,
+    core: bool = False,
 ) -> tuple[list[Any], int]:
     """(rows of this page, total). The count runs on the filtered statement without ORDER BY.
 
     Options the statement may carry (``stmt.execution_options(...)``): ``COUNT_CAP`` counts at most
     that many rows and returns a ``CappedTotal`` beyond it; ``SORT_ALIASES`` orders by an equivalent
-    unique column instead of a sort field (then without the tiebreak)."""
+    unique column instead of a sort field (then without the tiebreak).
+    ``core``: ``stmt`` selects columns, not an entity; both statements then run on the session's
+    connection (no ORM loading) and the page is a list of dicts (for ``page_response``)."""
+    run = session.connection().execute if core else session.execute
     options = stmt.get_execution_options()
     key = params.sort or default_sort
     aliases = options.get(SORT_ALIASES) or {}
@@ -132,14 +136,14 @@ def paginate(
         # evaluate the full-text query once per case
         counted = stmt.order_by(next(iter(aliases.values()))) if aliases else stmt.order_by(None)
         inner = counted.with_only_columns(literal_column("1"), maintain_column_froms=True).limit(cap + 1)
-        total = session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+        total = run(select(func.count()).select_from(inner.subquery())).scalar() or 0
         if total > cap:
             total = CappedTotal(cap)
     else:
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = run(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar() or 0
     page = stmt.order_by(*ordering).limit(params.limit).offset(params.offset)
-    if len(stmt.column_descriptions) > 1:  # a statement of columns: Core rows, no ORM objects
-        return list(session.execute(page).all()), total
+    if core:
+        return [row._asdict() for row in run(page)], total
     return list(session.scalars(page).all()), total
 
 
@@ -147,10 +151,10 @@ _adapters: dict[type[Any], TypeAdapter[Any]] = {}
 
 
 def page_response(item_type: type[BaseModel], rows: list[Any], total: int, params: PageParams) -> Response:
-    """A ``Page[item_type]`` answered directly from rows (ORM objects or Core rows, read by
-    attribute): validated and serialised in one pass by pydantic-core, without building each item
-    in Python and without the second validation FastAPI gives a returned model (the route still
-    declares ``response_model=Page[item_type]`` for the OpenAPI)."""
+    """A ``Page[item_type]`` answered directly from rows (dicts, or objects read by attribute):
+    validated and serialised in one pass by pydantic-core, without building each item in Python
+    and without the second validation FastAPI gives a returned model (the route still declares
+    ``response_model=Page[item_type]`` for the OpenAPI)."""
     adapter = _adapters.get(item_type)
     if adapter is None:
         adapter = _adapters[item_type] = TypeAdapter(Page[item_type])  # type: ignore[valid-type]
@@ -162,6 +166,6 @@ def page_response(item_type: type[BaseModel], rows: list[Any], total: int, param
             "offset": params.offset,
             "total_capped": isinstance(total, CappedTotal),
         },
-        from_attributes=True,
+        from_attributes=bool(rows) and not isinstance(rows[0], dict),
     )
     return Response(adapter.dump_json(page), media_type="application/json")

@@ -91,7 +91,13 @@ def list_cases(
         fir_to=fir_to,
     )
     rows, total = paginate(
-        db, stmt, paging, allowed=service.LIST_SORTS, default_sort="-created_at", tiebreak=Case.id.desc()
+        db,
+        stmt,
+        paging,
+        allowed=service.LIST_SORTS,
+        default_sort="-created_at",
+        tiebreak=Case.id.desc(),
+        core=True,
     )
     return page_response(CaseSummary, rows, total, paging)
 
