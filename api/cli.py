@@ -152,6 +152,9 @@ def seed_bench(
     seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 1,
     batch: Annotated[int, typer.Option(min=100, help="cases per write batch")] = 20_000,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress lines")] = False,
+    schedules: Annotated[
+        bool, typer.Option("--schedules/--no-schedules", help="also hearings, deadlines and tasks")
+    ] = True,
 ) -> None:
     """Add synthetic cases for benchmarks (bulk insert; no audit). Run `cmms migrate` first; on
     SQLite, stop the server while it runs."""
@@ -163,6 +166,7 @@ def seed_bench(
         seed=seed,
         batch=batch,
         progress=None if quiet else typer.echo,
+        schedules=schedules,
     )
     for line in generator.summary(stats):
         typer.echo(line)

@@ -110,3 +110,21 @@ PLACES = (
     "in the fields",
     "at the railway crossing",
 )
+
+#: tasks a prosecutor keeps on a case: (title, checklist items)
+CASE_TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Prepare the list of prosecution witnesses", ("Check the challan's witness list", "Confirm addresses")),
+    ("Obtain the forensic report", ("Write to the Forensic Science Laboratory", "Follow up with the IO")),
+    ("Draft the reply to the bail application", ("Read the FIR and statements", "Cite the case law")),
+    ("Review the challan for defects", ("Check the charge sheet", "Check the recovery memos")),
+    ("Prepare written arguments", ("Summarise the evidence", "Collect the judgments relied on")),
+    ("Summon the IO with the case diary", ("Send the notice through the SHO",)),
+    ("Obtain the medico-legal certificate", ("Request from the hospital", "Attach to the file")),
+    ("Request the case property from the malkhana", ("Write to the SHO", "Confirm the seal")),
+)
+#: tasks without a case
+OFFICE_TASKS: tuple[str, ...] = (
+    "Submit the monthly progress report",
+    "Attend the district criminal justice coordination meeting",
+    "Review pending scrutiny returns",
+)

@@ -14,6 +14,10 @@ Environment (all optional):
   BENCH_SEED=1            the generator's seed
   BENCH_LOADGEN=wrk|python     default: wrk when installed
   BENCH_JSON=path         also write the figures as JSON
+  BENCH_SCHEDULES=0       seed without hearings, deadlines and tasks (the case file alone)
+
+Endpoints: the case list, search and detail; and, when the app has their routes, a district's
+hearings for a month, its overdue deadlines and its workload (``ENDPOINTS``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +43,17 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DEMO_PASSWORD = "Demo-Passw0rd-2026"
 USERS = (("dp.south", "district prosecutor, KHI-S"), ("pg.sindh", "prosecutor general"))
+#: endpoint → the route it needs (method, path template); driven only when the app has the route
+ENDPOINTS: dict[str, tuple[str, str]] = {
+    "list": ("GET", "/api/v1/cases"),
+    "search": ("GET", "/api/v1/cases"),
+    "detail": ("GET", "/api/v1/cases/{case_id}"),
+    "hearings": ("GET", "/api/v1/hearings"),
+    "deadlines": ("GET", "/api/v1/deadlines"),
+    "workload": ("GET", "/api/v1/workload"),
+}
+#: targets: ratio to /health in the same run (issue 3 for the case file, issue 4 for schedules)
+TARGET = {"list": 0.15, "search": 0.10, "detail": 0.15, "hearings": 0.10, "deadlines": 0.10, "workload": 0.10}
 
 
 def env_int(name: str, default: int) -> int:
@@ -108,15 +124,41 @@ def prepare(url: str, env: dict[str, str], cases: int) -> dict[str, Any]:
     db.get_engine().dispose()
     info: dict[str, Any] = {"cases_before": have, "seed_seconds": None, "seeded": 0}
     if have < cases:
-        stats = generator.seed_bench(url, cases=cases - have, seed=env_int("BENCH_SEED", 1))
+        stats = generator.seed_bench(
+            url,
+            cases=cases - have,
+            seed=env_int("BENCH_SEED", 1),
+            schedules=os.environ.get("BENCH_SCHEDULES", "1") != "0",
+        )
         info["seed_seconds"] = round(stats.seconds, 1)
         info["seeded"] = stats.cases
+        info["seed_phases"] = {name: [round(w, 1), round(c, 1)] for name, (w, c) in stats.phases.items()}
+        info["seed_worker_cpu"] = {name: round(c, 1) for name, c in stats.worker_cpu.items()}
+        info["seed_rows"] = dict(stats.rows)
         for line in generator.summary(stats):
             log(line)
     else:
         log(f"reusing the database: {have:,} cases")
     info["cases"] = have + info["seeded"]
+    with db.unit_of_work(write=False) as session:
+        from api.hearings.models import Hearing
+
+        info["hearings"] = session.scalar(select(func.count()).select_from(Hearing)) or 0
+    db.get_engine().dispose()
+    if info["cases"] and not info["hearings"]:
+        log("note: no hearings in this database (seeded before them, or BENCH_SCHEDULES=0): the "
+            "schedule endpoints read empty tables; rebuild it (BENCH_FRESH=1) for figures that mean something")  # fmt: skip
     return info
+
+
+def available_endpoints() -> list[str]:
+    """The endpoints of ``ENDPOINTS`` whose routes the app has (schedules are built separately),
+    read from the app's OpenAPI document."""
+    from api.main import create_app
+
+    paths = create_app().openapi()["paths"]
+    routes = {(method.upper(), path) for path, ops in paths.items() for method in ops}
+    return [name for name, route in ENDPOINTS.items() if route in routes]
 
 
 # --- the server -----------------------------------------------------------------------------
@@ -291,9 +333,21 @@ def run_python(base: str, paths: list[str], token: str, duration: int, connectio
 # --- the run --------------------------------------------------------------------------------
 
 
+def month_of(today: date) -> tuple[date, date]:
+    """The first and the last day of ``today``'s month (``to`` of the hearings list includes its day)."""
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
 def targets(url: str, username: str) -> dict[str, list[str]]:
-    """Paths per endpoint for a user: the list, search and detail of what that user may read."""
+    """Paths per endpoint for a user: the list, search and detail of what that user may read, and
+    the district's hearings of this month, overdue deadlines and workload."""
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy import create_engine, text
+
+    from api.config import get_settings
 
     engine = create_engine(url)
     rnd = random.Random(7)
@@ -316,6 +370,7 @@ def targets(url: str, username: str) -> dict[str, list[str]]:
                 break
     engine.dispose()
     ids = ids[:1000] or [1]
+    first, last = month_of(datetime.now(ZoneInfo(get_settings().timezone)).date())
     return {
         "health": ["/health"],
         "list": [
@@ -329,6 +384,11 @@ def targets(url: str, username: str) -> dict[str, list[str]]:
             "/api/v1/cases?q=hussain+PPC&limit=50",
         ],
         "detail": [f"/api/v1/cases/{i}" for i in ids],
+        "hearings": [
+            f"/api/v1/hearings?district_id={district_id}&from={first.isoformat()}&to={last.isoformat()}&limit=50"
+        ],
+        "deadlines": [f"/api/v1/deadlines?district_id={district_id}&overdue=true&limit=50"],
+        "workload": [f"/api/v1/workload?district_id={district_id}"],
         "_district": [district],
     }
 
@@ -356,6 +416,11 @@ def main() -> int:
         }
         log(f"database: {dialect}; preparing {cases:,} cases")
         results.update(prepare(url, env, cases))
+        endpoints = available_endpoints()
+        results["endpoints"] = endpoints
+        missing = [name for name in ENDPOINTS if name not in endpoints]
+        if missing:
+            log(f"not driven (no such route in the app yet): {', '.join(missing)}")
         with server(env, workers, tmp / "server.log") as (base, proc):
             drive = (lambda paths, token: run_wrk(base, paths, token, duration, connections, tmp)) if loadgen == "wrk" \
                 else (lambda paths, token: run_python(base, paths, token, duration, connections))  # fmt: skip
@@ -367,7 +432,7 @@ def main() -> int:
                 token = sign_in(base, username)
                 paths = targets(url, username)
                 figures: dict[str, Any] = {"label": label}
-                for endpoint in ("list", "search", "detail"):
+                for endpoint in endpoints:
                     warm_up(base, paths[endpoint][:3], token)
                     f = drive(paths[endpoint], token)
                     f["ratio"] = round(f["rps"] / health["rps"], 3) if health["rps"] else 0.0
@@ -383,9 +448,6 @@ def main() -> int:
     return 0
 
 
-TARGET = {"list": 0.15, "search": 0.10, "detail": 0.15}
-
-
 def report(r: dict[str, Any]) -> None:
     log("")
     log(f"CMMS benchmark - {r['database']}, {r['cases']:,} cases, {r['workers']} worker(s), "
@@ -398,7 +460,7 @@ def report(r: dict[str, Any]) -> None:
         f"{'/health':<28}{h['rps']:>10.1f}{1:>8.2f}{'':>8}{h['p50_ms']:>9.2f}{h['p99_ms']:>9.2f}{h['non2xx']:>9}"
     )
     for username, figs in r["users"].items():
-        for endpoint in ("list", "search", "detail"):
+        for endpoint in r["endpoints"]:
             f = figs[endpoint]
             name = f"{endpoint} ({username})"
             log(f"{name:<28}{f['rps']:>10.1f}{f['ratio']:>8.3f}{TARGET[endpoint]:>8.2f}{f['p50_ms']:>9.2f}"
