@@ -6,7 +6,7 @@ Needs the demo users (api.demo)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -218,14 +218,14 @@ def _walk(
     spec: DemoCase,
     dp: Principal,
     court_id: int,
-    fir_date: object,
+    fir_date: date,
     origin: Origin,
 ) -> None:
     """Take the case from intake to its demo stage the way an office would."""
     target = spec.stage
     if target == "intake":
         return
-    report_day = fir_date + timedelta(days=min(12, spec.fir_days_ago - 1))  # type: ignore[operator]
+    report_day = fir_date + timedelta(days=min(12, spec.fir_days_ago - 1))
     report, _case = records.add_report(
         session,
         principal=dp,
