@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors, registry
+from api import errors
+from api import registry as _registry  # noqa: F401  (every model and every case-event handler)
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.calendar.router import router as calendar_router
@@ -154,7 +155,6 @@ def _lifespan(settings: Settings) -> Any:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    assert registry  # every model and every case-event handler, loaded
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(
