@@ -12,6 +12,7 @@ export function formatDateTime(locale: string, iso: string | null | undefined): 
   return new Intl.DateTimeFormat(intlTag(locale), {
     dateStyle: 'medium',
     timeStyle: 'short',
+    hourCycle: 'h23', // court times are 24-hour, as on the calendar and the hearing forms
     timeZone: 'Asia/Karachi',
   }).format(d)
 }
