@@ -29,7 +29,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,9 +38,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests import live
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-DEMO_PASSWORD = "Demo-Passw0rd-2026"
 USERS = (("dp.south", "district prosecutor, KHI-S"), ("pg.sindh", "prosecutor general"))
 #: endpoint → the route it needs (method, path template); driven only when the app has the route
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -164,12 +165,6 @@ def available_endpoints() -> list[str]:
 # --- the server -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_mib(pid: int) -> float:
     """Resident memory of the server process and its children (workers), in MiB."""
     total = 0
@@ -182,47 +177,6 @@ def rss_mib(pid: int) -> float:
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
     return round(total / 1024, 1)
-
-
-@contextlib.contextmanager
-def server(env: dict[str, str], workers: int, logfile: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    cmd = [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", str(workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
-    with logfile.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start; see {logfile}:\n{logfile.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def sign_in(base: str, username: str) -> str:
-    import httpx
-
-    r = httpx.post(
-        f"{base}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}, timeout=30
-    )
-    r.raise_for_status()
-    return r.json()["access_token"]
 
 
 def warm_up(base: str, paths: list[str], token: str) -> None:
@@ -421,7 +375,7 @@ def main() -> int:
         missing = [name for name in ENDPOINTS if name not in endpoints]
         if missing:
             log(f"not driven (no such route in the app yet): {', '.join(missing)}")
-        with server(env, workers, tmp / "server.log") as (base, proc):
+        with live.server(env, tmp / "server.log", workers=workers) as (base, proc):
             drive = (lambda paths, token: run_wrk(base, paths, token, duration, connections, tmp)) if loadgen == "wrk" \
                 else (lambda paths, token: run_python(base, paths, token, duration, connections))  # fmt: skip
             rss = rss_mib(proc.pid)
@@ -429,7 +383,7 @@ def main() -> int:
             results["health"] = health
             rss = max(rss, rss_mib(proc.pid))
             for username, label in USERS:
-                token = sign_in(base, username)
+                token = live.sign_in(base, username)
                 paths = targets(url, username)
                 figures: dict[str, Any] = {"label": label}
                 for endpoint in endpoints:

@@ -5,22 +5,17 @@ Screenshots land in tests/artifacts/ to be looked at."""
 from __future__ import annotations
 
 import os
-import secrets
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests import live
+from tests.live import ROOT
+
 CHROMIUM = os.environ.get("CMMS_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-DEMO_PASSWORD = "Demo-Passw0rd-2026"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,67 +25,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     if not (ROOT / "frontend" / "dist" / "index.html").is_file():
         pytest.fail("frontend/dist is not built: run `make frontend-check` (npm run build) first")
     tmp = Path(tempfile.mkdtemp(prefix="cmms-e2e-"))
-    env = {
-        **os.environ,
-        "CMMS_ENV": "test",
-        "CMMS_JWT_SECRET": secrets.token_urlsafe(48),
-        "DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
-        "CMMS_FILES_DIR": str(tmp / "files"),
-        "CMMS_SPA_DIR": str(ROOT / "frontend" / "dist"),
-        "CMMS_LOG_LEVEL": "WARNING",
-    }
-    cmms = str(Path(sys.executable).parent / "cmms")
-    subprocess.run([cmms, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([cmms, "seed-demo"], env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {(tmp / 'server.log').read_text()}")
-            time.sleep(0.2)
-        else:
-            pytest.fail("server did not become ready in 30 s")
+    env = live.environment(tmp, CMMS_SPA_DIR=str(ROOT / "frontend" / "dist"))
+    live.cmms(env, "migrate")
+    live.cmms(env, "seed-demo")
+    with live.server(env, tmp / "server.log", timeout=30) as (base, _proc):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="session")

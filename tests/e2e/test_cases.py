@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, shot
+from tests.e2e.conftest import shot
 from tests.e2e.test_shell import sign_in
+from tests.live import DEMO_PASSWORD
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ROOT, shot
+from tests.e2e.conftest import shot
 from tests.e2e.test_cases import DESKTOP, PHONE, _english, _signed_in, _token, _urdu
+from tests.live import ROOT
 
 PK = ZoneInfo("Asia/Karachi")
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"

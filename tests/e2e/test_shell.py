@@ -6,7 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, shot
+from tests.e2e.conftest import shot
+from tests.live import DEMO_PASSWORD
 
 
 def sign_in(page, username: str, password: str = DEMO_PASSWORD, *, go: bool = True) -> None:  # type: ignore[no-untyped-def]
