@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     jobs_enabled: bool = Field(
         True, description="run the periodic jobs in-process (one worker wins a DB lease)"
     )
+    audit_read_flush_ms: int = Field(
+        200,
+        ge=0,
+        le=10_000,
+        description="how soon the audit entries of ordinary (not restricted) case reads are written, "
+        "in batches off the request path; 0 writes each in its request",
+    )
     jobs_interval_seconds: int = Field(
         300, ge=10, description="how often the in-process scheduler runs the jobs"
     )

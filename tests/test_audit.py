@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from api.audit import service as audit
 from api.audit.models import AuditEntry
 from api.permissions import Role
+from tests.test_cases_support import world_fixture  # noqa: F401
 
 AUDIT = "/api/v1/audit"
 DISTRICT_OF = {"district_prosecutor": "KHI-S", "clerk": "KHI-S"}
@@ -219,3 +220,44 @@ def test_concurrent_writers_keep_the_chain(fresh_database_url, use_database):
         distinct = session.scalar(select(func.count(func.distinct(AuditEntry.entity_id))))
     assert broken is None
     assert checked == threads_n * per_thread == len(ids) == len(set(ids)) == distinct
+
+
+def test_ordinary_reads_are_logged_in_batches_restricted_reads_at_once(client, db, world, monkeypatch):
+    """With CMMS_AUDIT_READ_FLUSH_MS > 0 an ordinary case read leaves its entry to the read log
+    (with the time of the read), written in order by one flush; a restricted read is written in
+    its request; the chain stays whole."""
+    from api.audit import reads
+    from api.config import get_settings
+
+    # a long interval: the log's own thread sleeps, the test flushes on its own connection
+    monkeypatch.setenv("CMMS_AUDIT_READ_FLUSH_MS", "10000")
+    get_settings.cache_clear()
+    try:
+        h = world.headers["prosecutor_general"]
+        own, restricted = world.cases["own"], world.cases["restricted"]
+
+        def read_entries(case_id: int) -> list[AuditEntry]:
+            db.expire_all()
+            return db.scalars(
+                select(AuditEntry).where(AuditEntry.action == "read", AuditEntry.entity_id == str(case_id))
+            ).all()
+
+        before = datetime.now(UTC)
+        for _ in range(3):
+            assert client.get(f"/api/v1/cases/{own.id}", headers=h).status_code == 200
+        assert client.get(f"/api/v1/cases/{restricted.id}", headers=h).status_code == 200
+        assert read_entries(own.id) == []
+        [at_once] = read_entries(restricted.id)
+        assert at_once.details == {"restricted": True}
+
+        log = reads.read_log()
+        assert log is not None and log.pending() == 3
+        assert log.flush() == 3 and log.pending() == 0
+        logged = read_entries(own.id)
+        assert len(logged) == 3
+        assert all(e.actor_id == world.users["prosecutor_general"].id and e.at >= before for e in logged)
+        assert [e.id for e in logged] == sorted(e.id for e in logged) and logged[0].id > at_once.id
+        assert audit.verify(db) == (len(_entries(db)), None)
+    finally:
+        reads.shutdown()
+        get_settings.cache_clear()

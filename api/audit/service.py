@@ -95,30 +95,7 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.execute(
-        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
-    entry = AuditEntry(
-        id=(last.id + 1) if last else 1,
-        at=utcnow(),
-        actor_id=origin.actor_id,
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        ip=origin.ip,
-        request_id=origin.request_id,
-        details=json.loads(json.dumps(details or {}, default=str)),
-        prev_hash=last.hash if last else GENESIS,
-    )
-    entry.hash = compute_hash(entry)
-    # a Core INSERT (the session's pending changes are flushed first): an audited read's only
-    # write, without the unit of work's bookkeeping; the entry object is not added to the session
-    session.execute(insert(AuditEntry), {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns})
-    return entry
+    return append(session, [(origin, Pending(action, entity_type, entity_id, details), utcnow())])[0]
 
 
 def lock_writers(session: Session) -> None:
@@ -131,7 +108,7 @@ def lock_writers(session: Session) -> None:
 
 @dataclass(frozen=True)
 class Pending:
-    """One entry of :func:`record_many`."""
+    """What one entry records (for :func:`record_many` and :func:`append`)."""
 
     action: str
     entity_type: str
@@ -140,23 +117,29 @@ class Pending:
 
 
 def record_many(session: Session, *, origin: Origin, entries: list[Pending]) -> list[AuditEntry]:
-    """Append several entries in order, chained exactly as that many :func:`record` calls would
-    chain them, with one read of the chain's end and one multi-row INSERT."""
-    if not entries:
+    """Append several entries of one origin in order, chained exactly as that many :func:`record`
+    calls would chain them, with one read of the chain's end and one multi-row INSERT."""
+    now = utcnow()
+    return append(session, [(origin, e, now) for e in entries])
+
+
+def append(session: Session, items: list[tuple[Origin, Pending, datetime]]) -> list[AuditEntry]:
+    """Append (who and from where, what, when) entries at the chain's end, in order: one read of
+    the end and one multi-row Core INSERT (the entries are not added to the session). On
+    PostgreSQL the audit writers' lock is taken first and held until commit."""
+    if not items:
         return []
-    for e in entries:
+    for _, e, _ in items:
         if e.action not in ACTIONS:
             raise ValueError(f"unknown audit action {e.action!r}")
     lock_writers(session)
-    last = session.execute(
-        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
+    last = session.execute(_CHAIN_END).first()
     next_id, prev = ((last.id + 1), last.hash) if last else (1, GENESIS)
     out: list[AuditEntry] = []
-    for e in entries:
+    for origin, e, at in items:
         entry = AuditEntry(
             id=next_id,
-            at=utcnow(),
+            at=at,
             actor_id=origin.actor_id,
             action=e.action,
             entity_type=e.entity_type,
@@ -172,6 +155,9 @@ def record_many(session: Session, *, origin: Origin, entries: list[Pending]) -> 
     columns = [c.key for c in AuditEntry.__table__.columns]
     session.execute(insert(AuditEntry), [{c: getattr(entry, c) for c in columns} for entry in out])
     return out
+
+
+_CHAIN_END = select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
 
 
 @dataclass(frozen=True)
