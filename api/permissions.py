@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -133,7 +134,7 @@ class Principal:
     district_id: int | None
     session_id: str
 
-    @property
+    @cached_property
     def permissions(self) -> frozenset[Perm]:
         perms: set[Perm] = set()
         for role in self.roles:

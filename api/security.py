@@ -105,14 +105,24 @@ def create_access_token(*, user_id: int, session_id: str, now: datetime | None =
 def decode_access_token(token: str) -> AccessClaims | None:
     """The claims of a valid access token, or None for anything else (bad signature, alg, expiry...)."""
     settings = get_settings()
+    claims = _verified(token, settings.jwt_secret, settings.jwt_algorithm)
+    if claims is None or claims.expires_at <= utcnow():
+        return None
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str, algorithm: str) -> AccessClaims | None:
+    """The signature and claims checks of one token string (a client sends the same token with
+    every request: its signature is checked once per process, its expiry on every use)."""
     try:
         header = jwt.get_unverified_header(token)
-        if header.get("alg") != settings.jwt_algorithm:
+        if header.get("alg") != algorithm:
             return None
         claims = jwt.decode(
             token,
-            settings.jwt_secret,
-            algorithms=[settings.jwt_algorithm],
+            secret,
+            algorithms=[algorithm],
             options={f"require_{c}": True for c in _REQUIRED_CLAIMS} | {"verify_aud": False},
         )
     except (JWTError, ValueError, TypeError, KeyError, AttributeError):

@@ -53,7 +53,12 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     if claims is None:
         return None
     begin_reading(session)  # an audited read authenticates outside the write lock
-    row = session.execute(_PRINCIPAL, {"session_id": claims.session_id, "user_id": claims.user_id}).first()
+    # on the session's connection: a Core statement needs none of the ORM's execution layer
+    row = (
+        session.connection()
+        .execute(_PRINCIPAL, {"session_id": claims.session_id, "user_id": claims.user_id})
+        .first()
+    )
     if row is None:
         return None
     username, full_name, district_id, is_active, revoked_at, expires_at, role_list = row
