@@ -538,7 +538,7 @@ def test_reassignment_promotes_an_associate_target(d, client):
         headers=d.h("dp"),
     )
     assert r.status_code == 201, r.text
-    team = cases_service.team_of(d.db, d.cases["c2"].id)
+    team = cases_service.file_of(d.db, d.cases["c2"].id).team
     assert [(a.prosecutor_id, a.role) for a in team] == [(d.uid("p2"), "lead")]
 
 

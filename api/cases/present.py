@@ -3,18 +3,25 @@ addresses, phones or protected witnesses' names)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from api.cases import lifecycle
-from api.cases.models import Case, CaseAssignment, CaseParty, Charge
+from api.cases.models import Case, Charge
 from api.cases.schemas import CaseOut, ChargeOut, FirOut, PartyOut, PersonOut, TeamMember
 from api.concurrency import etag
 from api.permissions import Principal, sees_sensitive_fields
+
+if TYPE_CHECKING:
+    from api.cases.service import CaseFile
 
 WITHHELD = "[withheld]"
 PARTY_ETAG = "party"
 
 
-def party_out(party: CaseParty, principal: Principal) -> PartyOut:
-    person = party.person
+def party_out(party: Any, principal: Principal, person: Any = None) -> PartyOut:
+    """``party``: a CaseParty or a row of its table; ``person`` its person (``party.person`` by
+    default)."""
+    person = party.person if person is None else person
     full = sees_sensitive_fields(principal)
     hide_name = party.protected and not full
     return PartyOut(
@@ -54,16 +61,7 @@ def charge_out(charge: Charge) -> ChargeOut:
     )
 
 
-def case_out(
-    case: Case,
-    *,
-    principal: Principal,
-    parties: list[CaseParty],
-    charges: list[Charge],
-    team: list[CaseAssignment],
-    names: dict[int, str],
-) -> CaseOut:
-    """``names``: full names of the users the case refers to (its team)."""
+def case_out(case: Case, *, principal: Principal, file: CaseFile) -> CaseOut:
     return CaseOut(
         id=case.id,
         number=case.number,
@@ -92,17 +90,9 @@ def case_out(
             occurrence_place=case.occurrence_place,
             brief_facts=case.brief_facts,
         ),
-        parties=[party_out(p, principal) for p in parties],
-        charges=[charge_out(c) for c in charges],
-        team=[
-            TeamMember(
-                prosecutor_id=a.prosecutor_id,
-                name=names.get(a.prosecutor_id, ""),
-                role=a.role,
-                since=a.started_at,
-            )
-            for a in team
-        ],
+        parties=[party_out(party, principal, person) for party, person in file.parties],
+        charges=[ChargeOut.model_validate(c, from_attributes=True) for c in file.charges],
+        team=[TeamMember.model_validate(m, from_attributes=True) for m in file.team],
         created_at=case.created_at,
         updated_at=case.updated_at,
     )

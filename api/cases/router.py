@@ -35,15 +35,7 @@ Reader = Annotated[Principal, require(Perm.cases_read)]
 
 def _detail(db: Any, case: Case, principal: Principal, response: Response) -> CaseOut:
     set_etag(response, service.ETAG_KIND, case.id, case.version)
-    team = service.team_of(db, case.id)
-    return present.case_out(
-        case,
-        principal=principal,
-        parties=service.parties_of(db, case.id),
-        charges=service.charges_of(db, case.id),
-        team=team,
-        names=users_service.names_of(db, {a.prosecutor_id for a in team}),
-    )
+    return present.case_out(case, principal=principal, file=service.file_of(db, case.id))
 
 
 @cases.get(
