@@ -3,12 +3,14 @@ export starts from. Hidden cases are 404, never 403."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, select, true
+from functools import lru_cache
+
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 from sqlalchemy.orm import Session
 
 from api.cases.models import Case, CaseAssignment
 from api.errors import Forbidden, NotFound
-from api.permissions import Perm, Principal, case_scope
+from api.permissions import Perm, Principal, Role, case_scope
 
 
 def on_team(principal: Principal) -> ColumnElement[bool]:
@@ -36,11 +38,28 @@ def readable_cases(principal: Principal) -> Select[tuple[Case]]:
     return select(Case).where(readable_filter(principal))
 
 
+@lru_cache(maxsize=256)
+def _readable_by_id(roles: frozenset[Role], has_district: bool) -> Select[tuple[Case]]:
+    """``readable_cases(...).where(Case.id == :case_id)`` for every principal of these roles (with or
+    without a district), the user and district as parameters (:uid, :did): built once, not per
+    request (building the access clause cost more than running it)."""
+    template = Principal(
+        user_id=bindparam("uid"),  # type: ignore[arg-type]
+        username="",
+        full_name="",
+        roles=roles,
+        district_id=bindparam("did") if has_district else None,  # type: ignore[arg-type]
+        session_id="",
+    )
+    return readable_cases(template).where(Case.id == bindparam("case_id"))
+
+
 def get_readable(session: Session, principal: Principal, case_id: int, *, for_update: bool = False) -> Case:
-    stmt = readable_cases(principal).where(Case.id == case_id)
+    stmt = _readable_by_id(principal.roles, principal.district_id is not None)
     if for_update and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Case)
-    case = session.scalar(stmt)
+    params = {"uid": principal.user_id, "did": principal.district_id, "case_id": case_id}
+    case = session.scalar(stmt, params)
     if case is None:
         raise NotFound("No such case.")
     return case
