@@ -142,8 +142,8 @@ def _lifespan(settings: Settings) -> Any:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from api.jobs import service as jobs
         from api.audit import reads
+        from api.jobs import service as jobs
 
         app.state.scheduler = jobs.start_scheduler(settings) if jobs.scheduler_wanted(settings) else None
         try:
@@ -151,8 +151,8 @@ def _lifespan(settings: Settings) -> Any:
         finally:
             if app.state.scheduler is not None:
                 app.state.scheduler.stop()
-
             reads.shutdown()  # the waiting read audit entries are written before the process ends
+
     return lifespan
 
 
