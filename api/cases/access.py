@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import find_tables
 
 from api.cases.models import Case, CaseAssignment
 from api.errors import Forbidden, NotFound
@@ -24,6 +25,33 @@ def readable_filter(principal: Principal) -> ColumnElement[bool]:
     return case_scope(
         principal, district_id=Case.district_id, restricted=Case.restricted, assigned=on_team(principal)
     )
+
+
+def attached_scope(
+    principal: Principal, *, case_id: ColumnElement[int], district_id: ColumnElement[int]
+) -> tuple[ColumnElement[bool], bool]:
+    """(the readable-case rule for rows hanging off a case that carry its id and district, whether
+    the rule needs the ``cases`` row joined).
+
+    ``case_scope`` on the row's own ``district_id`` (copied from its case, whose district never
+    changes) and team membership by the row's ``case_id``: the prosecutor general, auditors, a
+    district prosecutor and a prosecutor need no join at all; only the restricted flag (clerks,
+    monitors) reads the case row. Equivalent to :func:`readable_filter` on the row's case."""
+    # not correlated: evaluated once per query (a prosecutor's cases), then probed per row
+    assigned = case_id.in_(
+        select(CaseAssignment.case_id).where(CaseAssignment.prosecutor_id == principal.user_id)
+    )
+    clause = case_scope(principal, district_id=district_id, restricted=Case.restricted, assigned=assigned)
+    return clause, Case.__table__ in find_tables(clause, check_columns=True)
+
+
+def only_district(principal: Principal) -> int | None:
+    """The one district every case the principal may read belongs to (see ``case_scope``), if
+    there is one: lists then also filter their own ``district_id``, so the district's index leads."""
+    local_roles = {Role.district_prosecutor, Role.clerk, Role.monitor}
+    if principal.district_id is None or not principal.roles or not principal.roles <= local_roles:
+        return None
+    return principal.district_id
 
 
 def in_inner_circle(session: Session, principal: Principal, case: Case) -> bool:

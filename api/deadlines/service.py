@@ -39,8 +39,8 @@ from sqlalchemy.orm import Session
 from api import db, events
 from api.audit import service as audit
 from api.cases import service as cases_service
-from api.cases.access import readable_filter
-from api.cases.models import Case, CaseAssignment, CaseEvent, Disposition, PoliceReport, ScrutinyReview
+from api.cases.access import attached_scope, only_district, readable_filter
+from api.cases.models import Case, CaseEvent, Disposition, PoliceReport, ScrutinyReview
 from api.concurrency import check_if_match
 from api.config import get_settings
 from api.deadlines.models import CaseDeadline
@@ -504,28 +504,18 @@ def _case_edited(session: Session, event: CaseEvent, case: Case) -> None:
 # --- the board ------------------------------------------------------------------------------
 
 
-def _district_only(principal: Principal) -> int | None:
-    """The one district every case the principal may read belongs to (see case_scope), if any."""
-    local = {Role.district_prosecutor, Role.clerk, Role.monitor}
-    if principal.district_id is None or not principal.roles or not principal.roles <= local:
-        return None
-    return principal.district_id
-
-
-def _scope(principal: Principal) -> list[ColumnElement[bool]]:
-    """The readable-case rule, plus a redundant condition that lets the database start from the
-    right index: the district's range for district-scoped users, a prosecutor's own cases."""
-    clauses: list[ColumnElement[bool]] = [readable_filter(principal)]
-    district = _district_only(principal)
+def _scope(principal: Principal) -> tuple[list[ColumnElement[bool]], bool]:
+    """(the readable-case rule on the clock's own columns plus a redundant condition that lets the
+    database start from the right index: the district's range for district-scoped users; whether
+    the rule needs the case row joined — see ``attached_scope``)."""
+    rule, needs_case = attached_scope(
+        principal, case_id=CaseDeadline.case_id, district_id=CaseDeadline.district_id
+    )
+    clauses: list[ColumnElement[bool]] = [rule]
+    district = only_district(principal)
     if district is not None:
         clauses.append(CaseDeadline.district_id == district)
-    elif principal.roles == {Role.prosecutor}:
-        clauses.append(
-            CaseDeadline.case_id.in_(
-                select(CaseAssignment.case_id).where(CaseAssignment.prosecutor_id == principal.user_id)
-            )
-        )
-    return clauses
+    return clauses, needs_case
 
 
 def list_deadlines(
@@ -542,12 +532,11 @@ def list_deadlines(
 ) -> Select[tuple[CaseDeadline]]:
     """The statement of the board: only clocks of cases the caller may read. ``overdue``: open and
     due before today (the service's zone). The total is counted up to DEFAULT_COUNT_CAP."""
-    stmt = (
-        select(CaseDeadline)
-        .join(Case, Case.id == CaseDeadline.case_id)
-        .where(*_scope(principal))
-        .execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
-    )
+    scope, needs_case = _scope(principal)
+    stmt = select(CaseDeadline)
+    if needs_case:
+        stmt = stmt.join(Case, Case.id == CaseDeadline.case_id)
+    stmt = stmt.where(*scope).execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
     if case_id is not None:
         stmt = stmt.where(CaseDeadline.case_id == case_id)
     if district_id is not None:

@@ -17,14 +17,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, select, update
+from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.util import find_tables
 
 from api.audit import service as audit
 from api.cases import service as cases_service
-from api.cases.access import get_writable, readable_filter
+from api.cases.access import attached_scope, get_writable, only_district, readable_filter
 from api.cases.models import Case, CaseAssignment, CaseParty, Person
 from api.concurrency import check_if_match
 from api.config import get_settings
@@ -32,7 +31,7 @@ from api.db import local_zone, utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.hearings.models import Hearing
 from api.hearings.schemas import ConflictOut, HearingCheck, HearingCreate, HearingUpdate
-from api.permissions import Perm, Principal, Role, case_scope
+from api.permissions import Perm, Principal, Role
 from api.reference.models import AdjournmentReason, Court, Holiday, PoliceStation
 from api.users.models import User, UserRole
 
@@ -757,32 +756,6 @@ def _mark_examined(
 LIST_SORTS = {"starts_at": Hearing.starts_at}
 
 
-def _one_district(principal: Principal) -> int | None:
-    """The district every case the principal may read belongs to, if there is one (see case_scope):
-    then the list also filters hearings.district_id, so the district's index leads."""
-    local_roles = {Role.district_prosecutor, Role.clerk, Role.monitor}
-    if principal.district_id is None or not principal.roles or not principal.roles <= local_roles:
-        return None
-    return principal.district_id
-
-
-def hearing_scope(principal: Principal) -> tuple[ColumnElement[bool], bool]:
-    """(the readable-case rule written on the hearing's own columns, whether it needs ``cases``).
-
-    ``case_scope`` with the hearing's ``district_id`` (copied from its case, whose district never
-    changes) and team membership by ``hearings.case_id``: the prosecutor general, auditors and a
-    district prosecutor need no join at all; only the restricted flag (clerks, monitors) reads the
-    case row. Equivalent to ``api.cases.access.readable_filter`` on the hearing's case."""
-    # not correlated: evaluated once per query (a prosecutor's cases), then probed per hearing
-    assigned = Hearing.case_id.in_(
-        select(CaseAssignment.case_id).where(CaseAssignment.prosecutor_id == principal.user_id)
-    )
-    clause = case_scope(
-        principal, district_id=Hearing.district_id, restricted=Case.restricted, assigned=assigned
-    )
-    return clause, Case.__table__ in find_tables(clause, check_columns=True)
-
-
 def list_hearings(
     session: Session,
     principal: Principal,
@@ -802,13 +775,13 @@ def list_hearings(
     """Hearings of readable cases, filtered. Each filter is a column of one of the hearings indexes
     (district, prosecutor, court or case, then starts_at), so a district's month or a prosecutor's
     diary is an index range; cases are joined (by primary key) only when the caller's scope needs a
-    case column (see ``hearing_scope``)."""
-    scope, needs_case = hearing_scope(principal)
+    case column (see ``attached_scope``)."""
+    scope, needs_case = attached_scope(principal, case_id=Hearing.case_id, district_id=Hearing.district_id)
     stmt = select(Hearing)
     if needs_case:
         stmt = stmt.join(Case, Case.id == Hearing.case_id)
     stmt = stmt.where(scope)
-    own = _one_district(principal)
+    own = only_district(principal)
     if own is not None:
         stmt = stmt.where(Hearing.district_id == own)
     if case_id is not None:
