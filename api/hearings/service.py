@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -822,40 +822,28 @@ class Labels:
 
 
 def labels_for(session: Session, hearings: Sequence[Hearing]) -> Labels:
+    """Four indexed lookups on the connection (plain rows, not the ORM's execution layer)."""
     case_ids = {h.case_id for h in hearings}
     court_ids = {h.court_id for h in hearings}
     user_ids = {h.prosecutor_id for h in hearings if h.prosecutor_id}
     codes = {h.adjournment_reason for h in hearings if h.adjournment_reason}
-    cases = (
-        {
-            r.id: (r.number, r.title)
-            for r in session.execute(select(Case.id, Case.number, Case.title).where(Case.id.in_(case_ids)))
-        }
+    run = session.connection().execute
+    return Labels(
+        cases={r.id: (r.number, r.title) for r in run(_CASE_LABELS, {"ids": list(case_ids)})}
         if case_ids
-        else {}
+        else {},
+        courts=dict(run(_COURT_LABELS, {"ids": list(court_ids)}).all()) if court_ids else {},
+        users=dict(run(_USER_LABELS, {"ids": list(user_ids)}).all()) if user_ids else {},
+        reasons=dict(run(_REASON_LABELS, {"ids": list(codes)}).all()) if codes else {},
     )
-    courts = (
-        dict(session.execute(select(Court.id, Court.name).where(Court.id.in_(court_ids))).all())
-        if court_ids
-        else {}
-    )
-    users = (
-        dict(session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
-        if user_ids
-        else {}
-    )
-    reasons = (
-        dict(
-            session.execute(
-                select(AdjournmentReason.code, AdjournmentReason.label).where(
-                    AdjournmentReason.code.in_(codes)
-                )
-            ).all()
-        )
-        if codes
-        else {}
-    )
-    return Labels(cases=cases, courts=courts, users=users, reasons=reasons)
+
+
+_CASE_LABELS = select(Case.id, Case.number, Case.title).where(Case.id.in_(bindparam("ids", expanding=True)))
+_COURT_LABELS = select(Court.id, Court.name).where(Court.id.in_(bindparam("ids", expanding=True)))
+_USER_LABELS = select(User.id, User.full_name).where(User.id.in_(bindparam("ids", expanding=True)))
+_REASON_LABELS = select(AdjournmentReason.code, AdjournmentReason.label).where(
+    AdjournmentReason.code.in_(bindparam("ids", expanding=True))
+)
 
 
 # --- cause list -----------------------------------------------------------------------------
