@@ -13,7 +13,7 @@ CMMS_DEMO ?= 1
 export CMMS_DEMO
 
 .PHONY: help run test venv install spa migrate seed-demo serve lint pytest pytest-sqlite pytest-postgres \
-        frontend-check e2e openapi clean bench bench-smoke
+        frontend-check e2e openapi clean bench bench-smoke fuzz
 
 help:
 	@echo "make run   - install, build the SPA, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -102,6 +102,13 @@ bench: install
 
 bench-smoke: install
 	BENCH_CASES=$${BENCH_CASES:-2000} BENCH_DURATION=$${BENCH_DURATION:-2} BENCH_FRESH=1 $(BIN)/python -m tests.bench.bench
+
+# API fuzzing (tests/fuzz/runner.py): schemathesis over every operation of a live server seeded with
+# the demo, every check, every phase, FUZZ_EXAMPLES (default 200) examples per operation, as two
+# district prosecutors of different districts and an administrator; SQLite, or PostgreSQL with
+# DATABASE_URL (a fresh database is created next to it). A short run is part of the pytest passes.
+fuzz: install
+	$(BIN)/python -m tests.fuzz.runner
 
 openapi: install
 	CMMS_ENV=development $(BIN)/cmms openapi

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(15, ge=1)
     files_dir: Path = Field(ROOT / "var" / "files", description="private document storage")
     max_upload_mb: int = Field(50, ge=1)
+    max_body_kb: int = Field(
+        1024, ge=1, description="largest request body other than a multipart upload, in KiB (413 beyond)"
+    )
     spa_dir: Path = Field(ROOT / "frontend" / "dist", description="built SPA served at /")
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed to call the API")
     timezone: str = "Asia/Karachi"
@@ -53,15 +56,15 @@ class Settings(BaseSettings):
         description="workload weight per category, multiplied by the complex/restricted factors (JSON)",
     )
     deadline_alert_days: int = Field(3, ge=0, le=60, description="days before a due date when alerts go out")
-    jobs_enabled: bool = Field(
-        True, description="run the periodic jobs in-process (one worker wins a DB lease)"
-    )
     audit_read_flush_ms: int = Field(
         200,
         ge=0,
         le=10_000,
         description="how soon the audit entries of ordinary (not restricted) case reads are written, "
         "in batches off the request path; 0 writes each in its request",
+    )
+    jobs_enabled: bool = Field(
+        True, description="run the periodic jobs in-process (one worker wins a DB lease)"
     )
     jobs_interval_seconds: int = Field(
         300, ge=10, description="how often the in-process scheduler runs the jobs"

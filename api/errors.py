@@ -132,6 +132,7 @@ class ServiceUnavailable(AppError):
 _STATUS_CLASSES: dict[int, type[AppError]] = {
     cls.status: cls
     for cls in (
+        AppError,  # 400 bad-request
         Unauthorized,
         Forbidden,
         NotFound,
@@ -216,6 +217,19 @@ async def validation_handler(request: Request, exc: RequestValidationError) -> J
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers (RFC 9110 ``Allow``): Starlette's 405 names only the methods
+    of the first route whose path matched, and /cases answers GET and POST through two routes."""
+    from starlette.routing import Match
+
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    )
+
+
 async def http_exception_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     cls = _STATUS_CLASSES.get(exc.status_code)
     code = cls.code if cls else f"http-{exc.status_code}"
@@ -223,9 +237,13 @@ async def http_exception_handler(request: Request, exc: StarletteHTTPException) 
     detail = exc.detail if isinstance(exc.detail, str) else title
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No such resource."
+    if exc.status_code == 400 and detail == "There was an error parsing the body":  # FastAPI's words
+        detail = "The body could not be parsed: it is not UTF-8 JSON, or it is nested too deeply."
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
         request, status=exc.status_code, code=code, title=title, detail=detail, headers=headers
     )

@@ -30,6 +30,7 @@ from api.documents.router import router as documents_router
 from api.errors import Problem
 from api.health.router import router as health_router
 from api.hearings.router import router as hearings_router
+from api.limits import RequestLimits
 from api.monitoring.router import router as monitoring_router
 from api.notifications.router import router as notifications_router
 from api.observability import Metrics, ObservabilityMiddleware, configure_logging
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
     ):
         app.include_router(router)
+    app.add_middleware(RequestLimits, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -234,14 +236,23 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schema["components"]["schemas"][name] = sub
     schema["components"]["schemas"]["Problem"].pop("$defs", None)
     problem_422 = errors.problem_responses(422)[422]
+    problem_400 = errors.problem_responses(400)[400]
     for operations in schema["paths"].values():
         for operation in operations.values():
             # FastAPI's default 422 describes its own body; ours is problem+json everywhere
             if "HTTPValidationError" in json.dumps(operation.get("responses", {}).get("422", {})):
                 operation["responses"]["422"] = problem_422
+            # a query string that is not UTF-8, a body that is not JSON (api/limits.py, FastAPI)
+            operation.setdefault("responses", {}).setdefault("400", problem_400)
+            for parameter in operation.get("parameters", []):
+                # updates without If-Match are refused (428): the header is required, not optional
+                if parameter.get("in") == "header" and parameter["name"].lower() == "if-match":
+                    parameter["required"] = True
+                    parameter["schema"] = {"type": "string", "minLength": 1, "title": "If-Match"}
         post = operations.get("post")
         if post is not None and not post.get("x-cmms-public"):
             post.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+            post.setdefault("responses", {}).setdefault("422", problem_422)  # an invalid key
     for unused in ("HTTPValidationError", "ValidationError"):
         schema["components"]["schemas"].pop(unused, None)
     app.openapi_schema = schema

@@ -94,7 +94,8 @@ class ObservabilityMiddleware:
         finally:
             elapsed = time.perf_counter() - start
             route = scope.get("route")
-            template = getattr(route, "path", None)
+            # the published template (/cases/{case_id}, without the route's :int convertor)
+            template = getattr(route, "path_format", None) or getattr(route, "path", None)
             if not template:  # no route matched: the SPA shell answered, or nothing did
                 spa = scope["method"] in ("GET", "HEAD") and status < 400
                 template = "spa" if spa else "unmatched"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, Generic, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from fastapi import Depends, Path, Query, Response
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
@@ -68,17 +68,52 @@ class PageParams(BaseModel):
     sort: str | None
 
 
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size, at most 200")]
+OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
 async def page_params(  # a coroutine: no trip through the thread pool (see api.db.get_db)
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size, at most 200")] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    sort: Annotated[
-        str | None, Query(max_length=64, description="a field from the allowed set; -field for descending")
-    ] = None,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
 ) -> PageParams:
-    return PageParams(limit=limit, offset=offset, sort=sort)
+    return PageParams(limit=limit, offset=offset, sort=None)
 
 
+#: the paging of a list without a choice of order; a list that sorts uses ``sorting(...)``
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def sort_key(allowed: Iterable[str]) -> Any:
+    """The type of a ``sort`` parameter: one of ``allowed``, or one of them prefixed with ``-`` for
+    descending (an enum in the OpenAPI; anything else is a 422 naming the allowed values)."""
+    return Literal[tuple(v for name in allowed for v in (name, f"-{name}"))]  # type: ignore[valid-type]
+
+
+def sorting(allowed: Iterable[str], default: str) -> Any:
+    """The paging dependency of a list that sorts: ``paging: Annotated[PageParams, sorting(SORTS,
+    "name")]``. Its ``sort`` is one of ``allowed`` (the keys of the allow-list the route passes to
+    ``paginate``), or one of them prefixed with ``-`` for descending, documented as that enum in
+    the OpenAPI with ``default``; anything else is a 422 naming the allowed values."""
+    names = list(allowed)
+    key = sort_key(names)
+    if default not in get_args(key):
+        raise ValueError(f"default sort {default!r} is not one of {get_args(key)}")
+
+    async def sorted_page_params(limit: int = 50, offset: int = 0, sort: str = default) -> PageParams:
+        return PageParams(limit=limit, offset=offset, sort=sort)
+
+    # the annotations as objects (this module's are strings, and FastAPI resolves strings in the
+    # module's namespace, where this call's enum does not live)
+    sorted_page_params.__annotations__ = {
+        "limit": LimitQuery,
+        "offset": OffsetQuery,
+        "sort": Annotated[
+            key,
+            Query(description=f"one of {', '.join(names)}; prefix - for descending"),
+        ],
+        "return": PageParams,
+    }
+    return Depends(sorted_page_params)
 
 
 def order_by(sort: str | None, allowed: Mapping[str, ColumnElement[Any]], default: str) -> list[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
@@ -25,8 +26,14 @@ class UnitOfWorkRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
+            if request.method in _BODY_METHODS and not _streamed(request):
+                await request.body()  # in before a slot is taken: a slow sender holds none
+            async with _admission(request):
+                return await unit_of_work(request)
+
+        async def unit_of_work(request: Request) -> Response:
             pending = None
-            if request.method == "POST" and request.headers.get(idempotency.HEADER):
+            if request.method == "POST" and request.headers.get(idempotency.HEADER) is not None:
                 replay, pending = await _idempotency_check(request)
                 if replay is not None:
                     return replay
@@ -51,6 +58,32 @@ class UnitOfWorkRoute(APIRoute):
         return run
 
 
+#: thread-pool threads left free of requests inside a route (see ``_admission``)
+THREAD_MARGIN = 8
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _streamed(request: Request) -> bool:
+    """Uploads: their endpoint streams the body to disk itself, after the access checks."""
+    return request.headers.get("content-type", "").lower().startswith("multipart/")
+
+
+def _admission(request: Request) -> anyio.CapacityLimiter:
+    """The app's limit on requests inside a route at once: fewer than the thread pool's threads.
+
+    A request holds its pooled connection (and on SQLite a writer holds the write lock) across its
+    thread-pool hops: authentication, the endpoint, the commit. With more requests inside than
+    threads, every thread could be waiting for a connection or for the lock of a request that is
+    itself waiting for a thread: nothing moves until the 30 s timeouts, then 500s (44 filings at
+    once did it on both databases: tests/test_races.py). The others wait here, holding nothing."""
+    limiter = getattr(request.app.state, "db_admission", None)
+    if limiter is None:
+        threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+        limiter = anyio.CapacityLimiter(max(1, threads - THREAD_MARGIN))
+        request.app.state.db_admission = limiter
+    return limiter
+
+
 async def _idempotency_check(request: Request) -> tuple[Response | None, Any]:
     """(stored answer to replay, or None and what to remember for this first request)."""
     key = request.headers[idempotency.HEADER]
@@ -64,9 +97,15 @@ async def _idempotency_check(request: Request) -> tuple[Response | None, Any]:
         return None, None
     request_hash = await idempotency.fingerprint(request)
     session = request_session(request)
-    replay = await run_in_threadpool(
-        idempotency.lookup, session, user_id=user_id, key=key, request_hash=request_hash
-    )
+    try:
+        replay = await run_in_threadpool(
+            idempotency.lookup, session, user_id=user_id, key=key, request_hash=request_hash
+        )
+    except BaseException:
+        # a key reused with another request (422): end the session, or its connection (and on
+        # SQLite the write lock) stays taken and every later writer times out
+        await _finish(request, commit=False)
+        raise
     if replay is not None:
         await _finish(request, commit=False)
         return replay, None

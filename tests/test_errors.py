@@ -45,8 +45,9 @@ def test_wrong_type_has_loc(client, as_role):
     locs = {tuple(e["loc"]) for e in body["errors"]}
     assert {("body", "password"), ("body", "full_name"), ("body", "roles")} <= locs
     assert all(isinstance(e["msg"], str) and e["msg"] for e in body["errors"])
-    body = _problem(client.get("/api/v1/users/abc", headers=headers), 422)
+    body = _problem(client.get("/api/v1/users/0", headers=headers), 422)
     assert body["errors"][0]["loc"] == ["path", "user_id"]
+    _problem(client.get("/api/v1/users/abc", headers=headers), 404)  # an id is digits: no such path
     body = _problem(client.post("/api/v1/users", json=[1, 2], headers=headers), 422)
     body = _problem(client.post("/api/v1/users", json="text", headers=headers), 422)
 

@@ -387,10 +387,10 @@ def test_bad_input(client, world):
     d = world.districts["KHI-S"]
     assert client.get(f"{URL}/999999", headers=h).status_code == 404
     assert client.get(f"{URL}/999999/overdue-deadlines", headers=h).status_code == 404
+    assert client.get(f"{URL}/abc", headers=h).status_code == 404  # an id is digits
+    assert client.get(f"{URL}/{d}/everything", headers=h).status_code == 404  # no such figure
     for path, params in (
         (f"{URL}/0", {}),
-        (f"{URL}/abc", {}),
-        (f"{URL}/{d}/everything", {}),
         (f"{URL}/{d}/overdue-deadlines", {"sort": "title"}),
         (f"{URL}/{d}/returns-to-police", {"sort": "due_date"}),
         (f"{URL}/{d}/prosecution-adjournments", {"prosecutor_id": 0}),

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Query, Request
 from api.audit import service
 from api.audit.models import AuditEntry
 from api.audit.schemas import AuditEntryOut
-from api.db import AwareUTC, WriteDbSession
+from api.db import WriteDbSession, audited_read
 from api.errors import problem_responses
-from api.pagination import IdQuery, Page, Paging, paginate
+from api.pagination import IdQuery, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import Instant
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=UnitOfWorkRoute)
 
@@ -29,14 +30,14 @@ SORTS = {"id": AuditEntry.id, "at": AuditEntry.at}
 def list_entries(
     request: Request,
     db: WriteDbSession,
-    paging: Paging,
+    paging: Annotated[PageParams, sorting(SORTS, "id")],
     principal: Annotated[Principal, require(Perm.audit_read)],
     entity_type: Annotated[str | None, Query(max_length=64)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: IdQuery = None,
     action: Action | None = None,
-    from_: Annotated[AwareUTC | None, Query(alias="from", description="at or after (ISO 8601)")] = None,
-    to: Annotated[AwareUTC | None, Query(description="before (ISO 8601)")] = None,
+    from_: Annotated[Instant | None, Query(alias="from", description="at or after (RFC 3339)")] = None,
+    to: Annotated[Instant | None, Query(description="before (RFC 3339)")] = None,
 ) -> Page[AuditEntryOut]:
     """Entries oldest first by default (``sort=-id`` for newest first). Read-only: there is no way to
     change or delete an entry. Reading the log is itself recorded."""
@@ -56,13 +57,14 @@ def list_entries(
         }.items()
         if v is not None
     }
-    service.record(
-        db,
-        origin=service.origin_of(request, principal.user_id),
-        action="read",
-        entity_type="audit",
-        details={"filters": filters, "returned": len(rows)},
-    )
+    with audited_read(db):  # a writer from here: a reader's transaction cannot upgrade (SQLite)
+        service.record(
+            db,
+            origin=service.origin_of(request, principal.user_id),
+            action="read",
+            entity_type="audit",
+            details={"filters": filters, "returned": len(rows)},
+        )
     return Page[AuditEntryOut](
         items=[AuditEntryOut.model_validate(r) for r in rows],
         total=total,

@@ -11,6 +11,6 @@ class TokenPair(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     refresh_token: str = Field(min_length=16, max_length=512)

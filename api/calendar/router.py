@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.audit import service as audit
 from api.calendar import service
-from api.db import DbSession, WriteDbSession
+from api.db import DbSession, WriteDbSession, audited_read
 from api.errors import problem_responses
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
@@ -38,9 +38,9 @@ class FeedUrl(BaseModel):
 def feed_url(request: Request, db: WriteDbSession, principal: Authenticated) -> FeedUrl:
     """Created on the first call; the same URL afterwards until rotated. The feed holds the
     caller's hearings (30 days back, 180 ahead) and open tasks' due dates."""
-    return FeedUrl(
-        url=service.feed_url(db, principal=principal, origin=audit.origin_of(request, principal.user_id))
-    )
+    origin = audit.origin_of(request, principal.user_id)
+    with audited_read(db):  # may create the feed: a writer, as a reader's transaction cannot upgrade
+        return FeedUrl(url=service.feed_url(db, principal=principal, origin=origin))
 
 
 @router.post(

@@ -40,10 +40,11 @@ from api.cases.schemas import (
 )
 from api.concurrency import etag, etag_documented, set_etag
 from api.db import DbSession, WriteDbSession
-from api.errors import PayloadTooLarge, ValidationFailed, problem_responses
-from api.pagination import IdPath, Page, Paging, paginate
+from api.errors import PayloadTooLarge, problem_responses
+from api.pagination import IdPath, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require, sees_sensitive_fields
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import TextBool
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=UnitOfWorkRoute)
 persons_router = APIRouter(prefix="/api/v1/persons", tags=["cases"], route_class=UnitOfWorkRoute)
@@ -54,6 +55,14 @@ Prosecution = Annotated[Principal, require(Perm.cases_transition)]
 IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 READ = problem_responses(401, 403, 404, 422)
 WITHHELD = present.WITHHELD
+
+#: the sort allow-list of each list: the route's ``sort`` enum and ``paginate``'s columns
+PEOPLE_SORTS = {"id": CaseParty.id, "role": CaseParty.role}
+OFFENCE_SORTS = {"id": Charge.id, "added_at": Charge.added_at}
+REPORT_SORTS = {"id": PoliceReport.id, "received_on": PoliceReport.received_on}
+SCRUTINY_SORTS = {"id": ScrutinyReview.id, "reviewed_at": ScrutinyReview.reviewed_at}
+DISPOSITION_SORTS = {"id": Disposition.id, "decided_on": Disposition.decided_on}
+NOTE_SORTS = {"id": CaseNote.id, "created_at": CaseNote.created_at}
 
 
 def _page(items: list, total: int, paging) -> Page:  # type: ignore[no-untyped-def,type-arg]
@@ -68,14 +77,18 @@ def _origin(request: Request, principal: Principal) -> audit.Origin:
 
 
 @router.get(
-    "/{case_id}/people",
+    "/{case_id:int}/people",
     response_model=Page[PartyOut],
     name="list-people",
     summary="People in a case",
     responses=READ,
 )
 def list_people(
-    case_id: IdPath, request: Request, db: WriteDbSession, paging: Paging, principal: Reader
+    case_id: IdPath,
+    request: Request,
+    db: WriteDbSession,
+    paging: Annotated[PageParams, sorting(PEOPLE_SORTS, "id")],
+    principal: Reader,
 ) -> Page[PartyOut]:
     """Accused (with custody), complainant, victims, witnesses, investigation officer, defence counsel.
     ``sort``: id, role. Monitors get no CNICs, addresses or phones and no protected witness's name.
@@ -85,7 +98,7 @@ def list_people(
         db,
         stmt,
         paging,
-        allowed={"id": CaseParty.id, "role": CaseParty.role},
+        allowed=PEOPLE_SORTS,
         default_sort="id",
         tiebreak=CaseParty.id,
     )
@@ -93,7 +106,7 @@ def list_people(
 
 
 @router.post(
-    "/{case_id}/people",
+    "/{case_id:int}/people",
     response_model=PartyCreated,
     status_code=201,
     name="add-person",
@@ -116,7 +129,7 @@ def add_person(
 
 
 @router.patch(
-    "/{case_id}/people/{party_id}",
+    "/{case_id:int}/people/{party_id:int}",
     response_model=PartyOut,
     name="update-person",
     summary="Change a person's part in a case",
@@ -166,12 +179,8 @@ def suggest_persons(
     ] = None,
 ) -> Page[PersonSuggestion]:
     """At most 10 people: exact CNIC matches first, then names starting with, then containing, the
-    text. Needs cases.update (those who add people to cases). People tied to a protected witness or
-    a restricted case the caller cannot read are never suggested."""
-    if not cnic and not name:
-        raise ValidationFailed(
-            "Give a cnic or a name.", errors=[{"loc": ["query", "name"], "msg": "give cnic or name"}]
-        )
+    text; without a cnic or a name, none. Needs cases.update (those who add people to cases). People
+    tied to a protected witness or a restricted case the caller cannot read are never suggested."""
     found = people.suggest(db, principal=principal, cnic=cnic, name=name)
     full = sees_sensitive_fields(principal)
     items = [
@@ -193,20 +202,25 @@ def suggest_persons(
 
 
 @router.get(
-    "/{case_id}/offences",
+    "/{case_id:int}/offences",
     response_model=Page[ChargeOut],
     name="list-offences",
     summary="Charge lines of a case",
     responses=READ,
 )
-def list_offences(case_id: IdPath, db: DbSession, paging: Paging, principal: Reader) -> Page[ChargeOut]:
+def list_offences(
+    case_id: IdPath,
+    db: DbSession,
+    paging: Annotated[PageParams, sorting(OFFENCE_SORTS, "id")],
+    principal: Reader,
+) -> Page[ChargeOut]:
     """``sort``: id, added_at."""
     stmt = records.list_charges(db, principal=principal, case_id=case_id)
     rows, total = paginate(
         db,
         stmt,
         paging,
-        allowed={"id": Charge.id, "added_at": Charge.added_at},
+        allowed=OFFENCE_SORTS,
         default_sort="id",
         tiebreak=Charge.id,
     )
@@ -214,7 +228,7 @@ def list_offences(case_id: IdPath, db: DbSession, paging: Paging, principal: Rea
 
 
 @router.post(
-    "/{case_id}/offences",
+    "/{case_id:int}/offences",
     response_model=ChargeOut,
     status_code=201,
     name="add-offence",
@@ -239,7 +253,7 @@ def add_offence(
 
 
 @router.delete(
-    "/{case_id}/offences/{charge_id}",
+    "/{case_id:int}/offences/{charge_id:int}",
     status_code=204,
     response_class=Response,
     name="remove-offence",
@@ -273,14 +287,17 @@ def _report_out(report: PoliceReport, fir_date) -> PoliceReportOut:  # type: ign
 
 
 @router.get(
-    "/{case_id}/police-reports",
+    "/{case_id:int}/police-reports",
     response_model=Page[PoliceReportOut],
     name="list-police-reports",
     summary="Police reports (s.173 CrPC) of a case",
     responses=READ,
 )
 def list_police_reports(
-    case_id: IdPath, db: DbSession, paging: Paging, principal: Reader
+    case_id: IdPath,
+    db: DbSession,
+    paging: Annotated[PageParams, sorting(REPORT_SORTS, "received_on")],
+    principal: Reader,
 ) -> Page[PoliceReportOut]:
     """``sort``: received_on, id."""
     case, stmt = records.list_reports(db, principal=principal, case_id=case_id)
@@ -288,7 +305,7 @@ def list_police_reports(
         db,
         stmt,
         paging,
-        allowed={"id": PoliceReport.id, "received_on": PoliceReport.received_on},
+        allowed=REPORT_SORTS,
         default_sort="received_on",
         tiebreak=PoliceReport.id,
     )
@@ -296,7 +313,7 @@ def list_police_reports(
 
 
 @router.post(
-    "/{case_id}/police-reports",
+    "/{case_id:int}/police-reports",
     response_model=PoliceReportOut,
     status_code=201,
     name="add-police-report",
@@ -346,20 +363,25 @@ def _review_out(db, review: ScrutinyReview, stage: str, principal: Principal) ->
 
 
 @router.get(
-    "/{case_id}/scrutiny",
+    "/{case_id:int}/scrutiny",
     response_model=Page[ScrutinyOut],
     name="list-scrutiny",
     summary="Scrutiny reviews of a case",
     responses=READ,
 )
-def list_scrutiny(case_id: IdPath, db: DbSession, paging: Paging, principal: Reader) -> Page[ScrutinyOut]:
+def list_scrutiny(
+    case_id: IdPath,
+    db: DbSession,
+    paging: Annotated[PageParams, sorting(SCRUTINY_SORTS, "reviewed_at")],
+    principal: Reader,
+) -> Page[ScrutinyOut]:
     """Oldest first; ``sort``: reviewed_at, id. The case's ``returns_count`` counts the returns."""
     case, stmt = records.list_reviews(db, principal=principal, case_id=case_id)
     rows, total = paginate(
         db,
         stmt,
         paging,
-        allowed={"id": ScrutinyReview.id, "reviewed_at": ScrutinyReview.reviewed_at},
+        allowed=SCRUTINY_SORTS,
         default_sort="reviewed_at",
         tiebreak=ScrutinyReview.id,
     )
@@ -367,7 +389,7 @@ def list_scrutiny(case_id: IdPath, db: DbSession, paging: Paging, principal: Rea
 
 
 @router.post(
-    "/{case_id}/scrutiny",
+    "/{case_id:int}/scrutiny",
     response_model=ScrutinyOut,
     status_code=201,
     name="add-scrutiny",
@@ -393,7 +415,7 @@ def add_scrutiny(
 
 
 @router.patch(
-    "/{case_id}/scrutiny/{review_id}",
+    "/{case_id:int}/scrutiny/{review_id:int}",
     response_model=ScrutinyOut,
     name="update-scrutiny",
     summary="Record the resubmission of a returned report",
@@ -427,14 +449,17 @@ def update_scrutiny(
 
 
 @router.get(
-    "/{case_id}/dispositions",
+    "/{case_id:int}/dispositions",
     response_model=Page[DispositionOut],
     name="list-dispositions",
     summary="Outcomes per accused and charge",
     responses=READ,
 )
 def list_dispositions(
-    case_id: IdPath, db: DbSession, paging: Paging, principal: Reader
+    case_id: IdPath,
+    db: DbSession,
+    paging: Annotated[PageParams, sorting(DISPOSITION_SORTS, "id")],
+    principal: Reader,
 ) -> Page[DispositionOut]:
     """``sort``: id, decided_on."""
     stmt = records.list_dispositions(db, principal=principal, case_id=case_id)
@@ -442,7 +467,7 @@ def list_dispositions(
         db,
         stmt,
         paging,
-        allowed={"id": Disposition.id, "decided_on": Disposition.decided_on},
+        allowed=DISPOSITION_SORTS,
         default_sort="id",
         tiebreak=Disposition.id,
     )
@@ -450,7 +475,7 @@ def list_dispositions(
 
 
 @router.post(
-    "/{case_id}/dispositions",
+    "/{case_id:int}/dispositions",
     response_model=DispositionOut,
     status_code=201,
     name="add-disposition",
@@ -490,20 +515,25 @@ def _note_out(note: CaseNote, principal: Principal) -> NoteOut:
 
 
 @router.get(
-    "/{case_id}/notes",
+    "/{case_id:int}/notes",
     response_model=Page[NoteOut],
     name="list-notes",
     summary="Notes on a case",
     responses=READ,
 )
-def list_notes(case_id: IdPath, db: DbSession, paging: Paging, principal: Reader) -> Page[NoteOut]:
+def list_notes(
+    case_id: IdPath,
+    db: DbSession,
+    paging: Annotated[PageParams, sorting(NOTE_SORTS, "created_at")],
+    principal: Reader,
+) -> Page[NoteOut]:
     """Oldest first (``sort``: created_at, id). Monitors see that notes exist, not their text."""
     stmt = records.list_notes(db, principal=principal, case_id=case_id)
     rows, total = paginate(
         db,
         stmt,
         paging,
-        allowed={"id": CaseNote.id, "created_at": CaseNote.created_at},
+        allowed=NOTE_SORTS,
         default_sort="created_at",
         tiebreak=CaseNote.id,
     )
@@ -511,7 +541,7 @@ def list_notes(case_id: IdPath, db: DbSession, paging: Paging, principal: Reader
 
 
 @router.post(
-    "/{case_id}/notes",
+    "/{case_id:int}/notes",
     response_model=NoteOut,
     status_code=201,
     name="add-note",
@@ -544,7 +574,7 @@ def import_cases(
     db: DbSession,
     principal: Annotated[Principal, require(Perm.cases_import)],
     file: Annotated[UploadFile, File(description="the CSV file")],
-    dry_run: Annotated[bool, Query(description="validate and report without writing")] = False,
+    dry_run: Annotated[TextBool, Query(description="validate and report without writing")] = False,
 ) -> ImportReport:
     content = file.file.read(importer.MAX_BYTES + 1)
     if len(content) > importer.MAX_BYTES:

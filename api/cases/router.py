@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -23,14 +22,16 @@ from api.cases.schemas import (
 from api.concurrency import etag_documented, set_etag
 from api.db import DbSession, WriteDbSession
 from api.errors import problem_responses
-from api.pagination import IdPath, IdQuery, Page, Paging, page_response, paginate
+from api.pagination import IdPath, IdQuery, Page, PageParams, page_response, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute, model_response
+from api.schema_rules import IsoDate, TextBool
 from api.users import service as users_service
 
 cases = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=UnitOfWorkRoute)
 
 Reader = Annotated[Principal, require(Perm.cases_read)]
+TIMELINE_SORTS = {"at": CaseEvent.at}
 
 
 def _detail(db: Any, case: Case, principal: Principal, response: Response) -> CaseOut:
@@ -47,7 +48,7 @@ def _detail(db: Any, case: Case, principal: Principal, response: Response) -> Ca
 )
 def list_cases(
     db: DbSession,
-    paging: Paging,
+    paging: Annotated[PageParams, sorting(service.LIST_SORTS, "-created_at")],
     principal: Reader,
     q: Annotated[
         str | None,
@@ -62,9 +63,9 @@ def list_cases(
     court_id: IdQuery = None,
     police_station_id: IdQuery = None,
     category: Category | None = None,
-    restricted: bool | None = None,
-    fir_from: date | None = None,
-    fir_to: date | None = None,
+    restricted: TextBool | None = None,
+    fir_from: IsoDate | None = None,
+    fir_to: IsoDate | None = None,
 ) -> Response:
     """Only cases the caller may see. ``sort``: created_at, fir_date, number, updated_at,
     stage_changed_at (``-`` for descending; default ``-created_at``)."""
@@ -119,7 +120,7 @@ def create_case(
 
 
 @cases.get(
-    "/{case_id}",
+    "/{case_id:int}",
     response_model=CaseOut,
     name="get",
     summary="One case",
@@ -135,7 +136,7 @@ def get_case(
 
 
 @cases.patch(
-    "/{case_id}",
+    "/{case_id:int}",
     response_model=CaseOut,
     name="update",
     summary="Edit a case",
@@ -163,7 +164,7 @@ def update_case(
 
 
 @cases.post(
-    "/{case_id}/transitions",
+    "/{case_id:int}/transitions",
     response_model=CaseOut,
     name="transition",
     summary="Move a case to another stage",
@@ -189,18 +190,21 @@ def transition(
 
 
 @cases.get(
-    "/{case_id}/timeline",
+    "/{case_id:int}/timeline",
     response_model=Page[EventOut],
     name="timeline",
     summary="Everything that happened to a case",
     responses=problem_responses(401, 403, 404, 422),
 )
-def timeline(case_id: IdPath, db: DbSession, paging: Paging, principal: Reader) -> Page[EventOut]:
+def timeline(
+    case_id: IdPath,
+    db: DbSession,
+    paging: Annotated[PageParams, sorting(TIMELINE_SORTS, "at")],
+    principal: Reader,
+) -> Page[EventOut]:
     """Oldest first."""
     stmt = service.timeline(db, principal=principal, case_id=case_id)
-    rows, total = paginate(
-        db, stmt, paging, allowed={"at": CaseEvent.at}, default_sort="at", tiebreak=CaseEvent.id
-    )
+    rows, total = paginate(db, stmt, paging, allowed=TIMELINE_SORTS, default_sort="at", tiebreak=CaseEvent.id)
     names = users_service.names_of(db, {e.actor_id for e in rows if e.actor_id is not None})
     return Page[EventOut](
         items=[
@@ -213,7 +217,7 @@ def timeline(case_id: IdPath, db: DbSession, paging: Paging, principal: Reader) 
 
 
 @cases.post(
-    "/{case_id}/assignments",
+    "/{case_id:int}/assignments",
     response_model=AssignmentOut,
     status_code=201,
     name="assign",

@@ -5,7 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.limits import refuse_nul
 from api.pagination import MAX_ID
+from api.schema_rules import IsoDate, not_null
 
 Category = Literal["ata", "ordinary", "special"]
 Stage = Literal[
@@ -43,7 +45,9 @@ CNIC = Field(
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    _no_nul = field_validator("*")(refuse_nul)
 
 
 class PersonIn(_In):
@@ -83,9 +87,9 @@ class PartyIn(PersonIn):
 
 class FirIn(_In):
     number: str = Field(min_length=1, max_length=32)
-    date: dt.date
+    date: IsoDate
     police_station_id: int = Id
-    occurrence_date: dt.date | None = None
+    occurrence_date: IsoDate | None = None
     occurrence_place: str | None = Field(None, max_length=300)
     brief_facts: str | None = Field(None, max_length=20000)
 
@@ -126,6 +130,12 @@ class CaseCreate(_In):
 
 
 class CaseUpdate(_In):
+    model_config = ConfigDict(
+        json_schema_extra=not_null(
+            "title", "category", "restricted", "complex", "juvenile", "gender_based_violence"
+        )
+    )
+
     title: str | None = Field(None, min_length=1, max_length=300)
     category: Category | None = None
     restricted: bool | None = None
@@ -135,7 +145,7 @@ class CaseUpdate(_In):
     court_id: int | None = Field(None, ge=1, le=MAX_ID)
     ctd_number: str | None = Field(None, max_length=64)
     court_case_number: str | None = Field(None, max_length=64)
-    occurrence_date: dt.date | None = None
+    occurrence_date: IsoDate | None = None
     occurrence_place: str | None = Field(None, max_length=300)
     brief_facts: str | None = Field(None, max_length=20000)
 
@@ -326,6 +336,8 @@ class PartyUpdate(_In):
     """Changes to a person's part in the case. ``custody_status`` only for accused and
     ``witness_status`` only for witnesses; custody changes drive the dormant/revive guards."""
 
+    model_config = ConfigDict(json_schema_extra=not_null("custody_status", "witness_status", "protected"))
+
     custody_status: Custody | None = None
     witness_status: WitnessStatus | None = None
     witness_type: str | None = Field(None, max_length=32)
@@ -363,7 +375,7 @@ class ChargeCreate(_In):
 
 class PoliceReportIn(_In):
     kind: ReportKind
-    received_on: dt.date
+    received_on: IsoDate
     notes: str | None = Field(None, max_length=4000)
 
 
@@ -382,7 +394,7 @@ class ScrutinyIn(_In):
     police_report_id: int | None = Field(None, ge=1, le=MAX_ID)
     decision: ScrutinyDecision
     defects: list[DefectCode] = Field(default_factory=list, max_length=20, description=_DEFECTS_DOC)
-    returned_on: dt.date | None = Field(None, description="only with defective_returned")
+    returned_on: IsoDate | None = Field(None, description="only with defective_returned")
     notes: str | None = Field(None, max_length=8000)
 
     @model_validator(mode="after")
@@ -401,7 +413,7 @@ class ScrutinyIn(_In):
 
 
 class ScrutinyUpdate(_In):
-    resubmitted_on: dt.date = Field(description="when the police resubmitted the corrected report")
+    resubmitted_on: IsoDate = Field(description="when the police resubmitted the corrected report")
 
 
 class ScrutinyOut(BaseModel):
@@ -432,7 +444,7 @@ class DispositionIn(_In):
     reason: str | None = Field(
         None, max_length=64, description="reason code for an adverse outcome (e.g. witnesses_hostile)"
     )
-    decided_on: dt.date
+    decided_on: IsoDate
 
     @model_validator(mode="after")
     def _sentence_only_when_convicted(self) -> DispositionIn:

@@ -12,11 +12,12 @@ from api.counsel import service
 from api.counsel.schemas import ReassignmentIn, ReassignmentOut, SuggestionsOut, WorkloadOut
 from api.db import DbSession
 from api.errors import problem_responses
-from api.pagination import IdPath, IdQuery
+from api.pagination import IdPath, IdQuery, sort_key
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute, model_response
 
 router = APIRouter(prefix="/api/v1", tags=["counsel"], route_class=UnitOfWorkRoute)
+WorkloadSort = sort_key(service.WORKLOAD_SORTS)
 
 
 @router.get(
@@ -38,8 +39,8 @@ def workload(
         ),
     ] = None,
     sort: Annotated[
-        str | None,
-        Query(max_length=32, description="a row field, - for descending (default -weighted_load)"),
+        WorkloadSort | None,
+        Query(description="a row field, - for descending (default -weighted_load)"),
     ] = None,
 ) -> Response:
     """A row per prosecutor of the district (its prosecutors and district prosecutors, plus anyone
@@ -53,7 +54,7 @@ def workload(
 
 
 @router.get(
-    "/cases/{case_id}/assignment-suggestions",
+    "/cases/{case_id:int}/assignment-suggestions",
     response_model=SuggestionsOut,
     name="suggest",
     summary="Least-loaded prosecutors for a case",

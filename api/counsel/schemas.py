@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.limits import refuse_nul
 from api.pagination import MAX_ID
 
 #: at most this many cases move in one bulk reassignment (split bigger moves by case_ids or role)
@@ -15,10 +16,14 @@ MAX_REASSIGN = 5_000
 MAX_TARGETS = 50
 
 Id = Field(ge=1, le=MAX_ID)
+#: an id in a list: the schema's items say 1..MAX_ID, as the validator below enforces
+IdItem = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    _no_nul = field_validator("*")(refuse_nul)
 
 
 class WorkloadRow(BaseModel):
@@ -80,14 +85,14 @@ class ReassignmentIn(_In):
     """Move a prosecutor's cases in one district to one or several others, all or nothing."""
 
     from_prosecutor_id: int = Id
-    to_prosecutor_ids: list[int] = Field(min_length=1, max_length=MAX_TARGETS)
+    to_prosecutor_ids: list[IdItem] = Field(min_length=1, max_length=MAX_TARGETS)
     district_id: int | None = Field(
         None,
         ge=1,
         le=MAX_ID,
         description="default: the caller's district (district prosecutor) or the from prosecutor's",
     )
-    case_ids: list[int] | None = Field(
+    case_ids: list[IdItem] | None = Field(
         None,
         min_length=1,
         max_length=MAX_REASSIGN,

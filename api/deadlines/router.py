@@ -14,10 +14,11 @@ from api.deadlines import service
 from api.deadlines.models import CaseDeadline
 from api.deadlines.schemas import DeadlineOut, DeadlineUpdate, Status
 from api.errors import problem_responses
-from api.pagination import IdPath, IdQuery, Page, Paging, paginate
+from api.pagination import IdPath, IdQuery, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.reference.models import DeadlineRule
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import IsoDate, TextBool
 
 router = APIRouter(prefix="/api/v1", tags=["deadlines"], route_class=UnitOfWorkRoute)
 
@@ -63,14 +64,14 @@ def _present(db: DbSession, rows: list[CaseDeadline]) -> list[DeadlineOut]:
 )
 def list_deadlines(
     db: DbSession,
-    paging: Paging,
+    paging: Annotated[PageParams, sorting(service.LIST_SORTS, "due_date")],
     principal: Reader,
     case_id: IdQuery = None,
     district_id: IdQuery = None,
     status: Status | None = None,
-    overdue: Annotated[bool | None, Query(description="true: open and due before today")] = None,
-    due_from: date | None = None,
-    due_to: date | None = None,
+    overdue: Annotated[TextBool | None, Query(description="true: open and due before today")] = None,
+    due_from: IsoDate | None = None,
+    due_to: IsoDate | None = None,
     rule: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")] = None,
 ) -> Page[DeadlineOut]:
     """``sort``: due_date (default), triggered_on (``-`` for descending). The total is counted up
@@ -93,7 +94,7 @@ def list_deadlines(
 
 
 @router.get(
-    "/deadlines/{deadline_id}",
+    "/deadlines/{deadline_id:int}",
     response_model=DeadlineOut,
     name="get",
     summary="One deadline",
@@ -106,7 +107,7 @@ def get_deadline(deadline_id: IdPath, response: Response, db: DbSession, princip
 
 
 @router.patch(
-    "/deadlines/{deadline_id}",
+    "/deadlines/{deadline_id:int}",
     response_model=DeadlineOut,
     name="update",
     summary="Waive a deadline (or reopen a waived one)",

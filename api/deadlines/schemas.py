@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.limits import refuse_nul
 
 Status = Literal["open", "met", "waived"]
 
@@ -30,7 +32,9 @@ class DeadlineOut(BaseModel):
 
 
 class DeadlineUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    _no_nul = field_validator("note")(refuse_nul)
 
     status: Literal["waived", "open"] = Field(description="waive an open deadline, or reopen a waived one")
     note: str | None = Field(None, min_length=1, max_length=2000, description="why (required to waive)")

@@ -21,6 +21,7 @@ from api.documents import files
 from api.documents.models import KINDS
 from api.documents.storage import Storage
 from api.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from api.schema_rules import TextBool
 
 MIB = 1024 * 1024
 #: room for the multipart framing and the small fields, beyond the file itself
@@ -114,7 +115,7 @@ class UploadForm(BaseModel):
 
     kind: str = Field(json_schema_extra={"enum": list(KINDS)})
     title: str = Field(min_length=1, max_length=TITLE_MAX)
-    confidential: bool = False
+    confidential: TextBool = False
 
     @field_validator("kind")
     @classmethod

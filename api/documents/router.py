@@ -22,9 +22,10 @@ from api.documents.models import KINDS, Document
 from api.documents.schemas import DocumentOut, Kind
 from api.documents.storage import get_storage
 from api.errors import problem_responses
-from api.pagination import IdPath, Page, Paging, paginate
+from api.pagination import IdPath, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import TextBool
 
 router = APIRouter(prefix="/api/v1", tags=["documents"], route_class=UnitOfWorkRoute)
 
@@ -109,7 +110,7 @@ async def staged_upload(
 
 
 @router.post(
-    "/cases/{case_id}/documents",
+    "/cases/{case_id:int}/documents",
     response_model=DocumentOut,
     status_code=201,
     name="upload",
@@ -144,7 +145,7 @@ def upload(
 
 
 @router.get(
-    "/cases/{case_id}/documents",
+    "/cases/{case_id:int}/documents",
     response_model=Page[DocumentOut],
     name="list",
     summary="A case's documents",
@@ -153,10 +154,10 @@ def upload(
 def list_documents(
     case_id: IdPath,
     db: DbSession,
-    paging: Paging,
+    paging: Annotated[PageParams, sorting(service.LIST_SORTS, "-uploaded_at")],
     principal: Reader,
     kind: Kind | None = None,
-    all_versions: Annotated[bool, Query(description="every version, not only the latest")] = False,
+    all_versions: Annotated[TextBool, Query(description="every version, not only the latest")] = False,
 ) -> Page[DocumentOut]:
     """The latest version of each document (kind and title) by default. ``sort``: uploaded_at,
     title, kind, version (``-`` for descending; default ``-uploaded_at``)."""
@@ -172,7 +173,7 @@ def list_documents(
 
 
 @router.get(
-    "/documents/{document_id}",
+    "/documents/{document_id:int}",
     response_model=DocumentOut,
     name="get",
     summary="A document's metadata",
@@ -191,14 +192,17 @@ def _chunks(f: BinaryIO) -> Iterator[bytes]:
 
 
 @router.get(
-    "/documents/{document_id}/content",
+    "/documents/{document_id:int}/content",
     name="download",
     summary="Download a document",
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "The bytes, as an attachment",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The bytes, as an attachment, under their type (one of the accepted ones)",
+            "content": {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in files.EXTENSIONS
+            },
             "headers": {
                 "ETag": {"description": "the SHA-256 of the bytes, quoted", "schema": {"type": "string"}},
                 "Repr-Digest": {"description": "sha-256=:<base64>: (RFC 9530)", "schema": {"type": "string"}},
@@ -234,7 +238,7 @@ def download(
 
 
 @router.post(
-    "/cases/{case_id}/scrutiny/{review_id}/memo",
+    "/cases/{case_id:int}/scrutiny/{review_id:int}/memo",
     response_model=DocumentOut,
     status_code=201,
     name="scrutiny-memo",

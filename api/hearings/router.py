@@ -32,9 +32,10 @@ from api.hearings.schemas import (
     Purpose,
     Side,
 )
-from api.pagination import MAX_ID, IdPath, IdQuery, Page, Paging, paginate
+from api.pagination import MAX_ID, IdPath, IdQuery, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import DateOrInstant, IsoDate, TextBool
 
 router = APIRouter(prefix="/api/v1", tags=["hearings"], route_class=UnitOfWorkRoute)
 
@@ -100,24 +101,13 @@ def _written(
     return out
 
 
-def _moment(value: str | None, name: str, *, end: bool) -> datetime | None:
+def _moment(value: date | datetime | None, *, end: bool) -> datetime | None:
     """A query bound: a date (local midnight; ``to`` includes that whole day) or a date-time with an
-    offset. A date-time without one is refused."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            start, stop = service.day_bounds(day)
-            return stop if end else start
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed.at(
-            ["query", name], "a date (YYYY-MM-DD) or a date-time with an offset"
-        ) from None
-    if moment.tzinfo is None:
-        raise ValidationFailed.at(["query", name], "give the date-time's offset (e.g. +05:00 or Z)")
-    return moment
+    offset (``DateOrInstant`` refuses one without)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    start, stop = service.day_bounds(value)
+    return stop if end else start
 
 
 def _user_id(value: str | None, principal: Principal) -> int | None:
@@ -175,7 +165,7 @@ def check_hearing(db: DbSession, body: HearingCheck, principal: Writer) -> Confl
 )
 def list_hearings(
     db: DbSession,
-    paging: Paging,
+    paging: Annotated[PageParams, sorting(service.LIST_SORTS, "starts_at")],
     principal: Reader,
     case_id: IdQuery = None,
     prosecutor_id: Annotated[
@@ -185,29 +175,25 @@ def list_hearings(
     court_id: IdQuery = None,
     district_id: IdQuery = None,
     from_: Annotated[
-        str | None,
+        DateOrInstant | None,
         Query(
-            alias="from",
-            max_length=40,
-            description="starts at or after: a date (local midnight) or a date-time with offset",
+            alias="from", description="starts at or after: a date (local midnight) or a date-time with offset"
         ),
     ] = None,
     to: Annotated[
-        str | None,
-        Query(
-            max_length=40, description="starts before: a date (that whole local day included) or a date-time"
-        ),
+        DateOrInstant | None,
+        Query(description="starts before: a date (that whole local day included) or a date-time with offset"),
     ] = None,
     outcome: Outcome | None = None,
-    pending: Annotated[bool | None, Query(description="true: no outcome recorded yet")] = None,
+    pending: Annotated[TextBool | None, Query(description="true: no outcome recorded yet")] = None,
     purpose: Purpose | None = None,
-    unattended: Annotated[bool | None, Query(description="true: no prosecutor attending")] = None,
+    unattended: Annotated[TextBool | None, Query(description="true: no prosecutor attending")] = None,
     attributed_to: Annotated[Side | None, Query(description="adjournments attributed to this side")] = None,
 ) -> Page[HearingOut]:
     """Hearings of the cases the caller may read. ``sort``: starts_at (default) or -starts_at. A
     prosecutor's diary: ``prosecutor_id=me`` with ``from``/``to``; a court's day: ``court_id``."""
-    starts_from = _moment(from_, "from", end=False)
-    starts_to = _moment(to, "to", end=True)
+    starts_from = _moment(from_, end=False)
+    starts_to = _moment(to, end=True)
     stmt = service.list_hearings(
         db,
         principal,
@@ -233,7 +219,7 @@ def list_hearings(
 
 
 @router.get(
-    "/hearings/{hearing_id}",
+    "/hearings/{hearing_id:int}",
     response_model=HearingOut,
     name="get",
     summary="One hearing",
@@ -246,7 +232,7 @@ def get_hearing(hearing_id: IdPath, response: Response, db: DbSession, principal
 
 
 @router.patch(
-    "/hearings/{hearing_id}",
+    "/hearings/{hearing_id:int}",
     response_model=HearingWritten,
     name="update",
     summary="Reschedule a hearing or record its outcome",
@@ -281,7 +267,7 @@ def update_hearing(
 
 
 @router.get(
-    "/courts/{court_id}/cause-list",
+    "/courts/{court_id:int}/cause-list",
     response_model=CauseList,
     name="cause-list",
     summary="A court's cause list for a day (JSON or PDF)",
@@ -299,7 +285,7 @@ def cause_list(
     request: Request,
     db: DbSession,
     principal: Reader,
-    date_: Annotated[date, Query(alias="date", description="the local day (YYYY-MM-DD)")],
+    date_: Annotated[IsoDate, Query(alias="date", description="the local day (YYYY-MM-DD)")],
     format_: Annotated[
         Literal["json", "pdf"] | None,
         Query(alias="format", description="pdf: the printable list; default json (or by Accept)"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.db import AwareUTC
+from api.limits import refuse_nul
 from api.pagination import MAX_ID
+from api.schema_rules import Instant, IsoDate, not_null
 
 Purpose = Literal[
     "copies",
@@ -31,7 +32,9 @@ LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    _no_nul = field_validator("*")(refuse_nul)
 
 
 class HearingCreate(_In):
@@ -40,7 +43,7 @@ class HearingCreate(_In):
 
     case_id: int = Id
     court_id: int = Id
-    starts_at: AwareUTC
+    starts_at: Instant
     purpose: Purpose
     judge: str | None = Field(None, max_length=200)
     prosecutor_id: int | None = Field(
@@ -71,8 +74,10 @@ class HearingUpdate(_In):
     (``outcome``, ``adjournment``, ``next_date``, ``next_time``, ``next_purpose``,
     ``witnesses_examined``) are refused on a hearing that has not started yet."""
 
+    model_config = ConfigDict(json_schema_extra=not_null("court_id", "starts_at", "purpose", "outcome"))
+
     court_id: int | None = OptionalId
-    starts_at: AwareUTC | None = None
+    starts_at: Instant | None = None
     purpose: Purpose | None = None
     judge: str | None = Field(None, max_length=200)
     prosecutor_id: int | None = Field(None, ge=1, le=MAX_ID, description="null: no prosecutor attending")
@@ -80,7 +85,7 @@ class HearingUpdate(_In):
     notes: str | None = Field(None, max_length=4000)
     outcome: Outcome | None = None
     adjournment: AdjournmentIn | None = Field(None, description="required when the outcome is adjourned")
-    next_date: dt.date | None = Field(
+    next_date: IsoDate | None = Field(
         None, description="the date it was put off to: creates the next hearing (not a Sunday or a holiday)"
     )
     next_time: str | None = Field(

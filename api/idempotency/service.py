@@ -1,7 +1,9 @@
 """Idempotency-Key for POST: a retry with the same key and the same request replays the first
 answer; the same key with a different request is refused (422). Keys are per user. The record is
-written in the request's own transaction, so it exists exactly when the change does; two
-concurrent requests with one key cannot both commit (unique constraint → 409 for the loser)."""
+written in the request's own transaction, so it exists exactly when the change does. Two
+concurrent requests with one key queue (``_serialise``) and the second replays the first's answer;
+the unique constraint stays the backstop (409 for the loser) where a request ends its first
+transaction early (uploads, before their body streams in)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import hashlib
 import re
 
 from fastapi import Request, Response
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api import security
@@ -47,7 +49,27 @@ def caller_id(request: Request) -> int | None:
     return claims.user_id if claims else None
 
 
+#: the advisory-lock class of Idempotency-Keys on PostgreSQL ("IDMP"; the two-key form, a key
+#: space apart from the audit chain's one-key lock)
+_PG_LOCK_CLASS = 0x49444D50
+
+
+def _serialise(session: Session, *, user_id: int, key: str) -> None:
+    """PostgreSQL: hold a lock on (user, key) until this transaction ends, so a second request
+    with the key (another worker, at the same moment) waits for the first and then replays its
+    answer, rather than doing the work again and losing at the unique constraint (409). SQLite
+    needs nothing: the lookup already runs in the request's write transaction (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{user_id}:{key}".encode()).digest()
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:c, :k)"),
+        {"c": _PG_LOCK_CLASS, "k": int.from_bytes(digest[:4], "big", signed=True)},
+    )
+
+
 def lookup(session: Session, *, user_id: int, key: str, request_hash: str) -> Response | None:
+    _serialise(session, user_id=user_id, key=key)
     record = session.scalar(
         select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
     )

@@ -12,7 +12,7 @@ from api.db import DbSession
 from api.errors import problem_responses
 from api.monitoring import service
 from api.monitoring.schemas import DistrictDashboard, MonitoringRow
-from api.pagination import MAX_ID, IdPath, Page, Paging
+from api.pagination import MAX_ID, IdPath, Page, PageParams, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
 
@@ -28,7 +28,7 @@ def _etag(response: Response, kind: str, ident: object, body: str) -> None:
 
 
 @router.get(
-    "/monitoring/districts/{district_id}",
+    "/monitoring/districts/{district_id:int}",
     response_model=DistrictDashboard,
     name="district",
     summary="A district's dashboard",
@@ -49,30 +49,26 @@ def district_dashboard(
     return out
 
 
-@router.get(
-    "/monitoring/districts/{district_id}/{figure}",
-    response_model=Page[MonitoringRow],
-    name="list",
-    summary="The cases behind a dashboard figure",
-    responses=problem_responses(401, 403, 404, 422) | etag_documented(),
-)
-def figure_list(
-    district_id: IdPath,
+# --- the lists behind the figures: one route each, as each sorts by its own fields ---------------
+
+LIST = problem_responses(401, 403, 404, 422) | etag_documented()
+DeadlinePaging = Annotated[PageParams, sorting(*service.FIGURE_SORTS["overdue-deadlines"])]
+UnstaffedPaging = Annotated[PageParams, sorting(*service.FIGURE_SORTS["hearings-without-prosecutor"])]
+StalledPaging = Annotated[PageParams, sorting(*service.FIGURE_SORTS["cases-without-hearing"])]
+AdjournmentPaging = Annotated[PageParams, sorting(*service.FIGURE_SORTS["prosecution-adjournments"])]
+ReturnedPaging = Annotated[PageParams, sorting(*service.FIGURE_SORTS["returns-to-police"])]
+ROWS = "Case rows ``{case_id, number, title, stage, detail}``; the total equals the figure's count."
+
+
+def _figure_page(
     figure: service.Figure,
+    district_id: int,
     response: Response,
     db: DbSession,
-    paging: Paging,
-    principal: Supervisor,
-    prosecutor_id: Annotated[
-        int | None,
-        Query(ge=1, le=MAX_ID, description="prosecution-adjournments only: one prosecutor's"),
-    ] = None,
+    paging: PageParams,
+    principal: Principal,
+    prosecutor_id: int | None = None,
 ) -> Page[MonitoringRow]:
-    """Case rows ``{case_id, number, title, stage, detail}``; the total equals the figure's count.
-    ``sort`` per figure: overdue-deadlines ``due_date`` (default); hearings-without-prosecutor
-    ``starts_at`` (default); prosecution-adjournments ``starts_at`` (default ``-starts_at``);
-    cases-without-hearing and returns-to-police ``fir_date``, ``number``, ``stage_changed_at``
-    (defaults ``fir_date`` and ``stage_changed_at``)."""
     rows, total = service.figure_rows(
         db,
         principal=principal,
@@ -89,3 +85,80 @@ def figure_list(
     )
     _etag(response, "monitoring", f"{district_id}-{figure}", page.model_dump_json())
     return page
+
+
+@router.get(
+    "/monitoring/districts/{district_id:int}/overdue-deadlines",
+    response_model=Page[MonitoringRow],
+    name="list-overdue-deadlines",
+    summary="The open deadlines past their due date",
+    description=ROWS,
+    responses=LIST,
+)
+def overdue_deadlines(
+    district_id: IdPath, response: Response, db: DbSession, paging: DeadlinePaging, principal: Supervisor
+) -> Page[MonitoringRow]:
+    return _figure_page("overdue-deadlines", district_id, response, db, paging, principal)
+
+
+@router.get(
+    "/monitoring/districts/{district_id:int}/hearings-without-prosecutor",
+    response_model=Page[MonitoringRow],
+    name="list-hearings-without-prosecutor",
+    summary="Tomorrow's hearings without a prosecutor",
+    description=ROWS,
+    responses=LIST,
+)
+def hearings_without_prosecutor(
+    district_id: IdPath, response: Response, db: DbSession, paging: UnstaffedPaging, principal: Supervisor
+) -> Page[MonitoringRow]:
+    return _figure_page("hearings-without-prosecutor", district_id, response, db, paging, principal)
+
+
+@router.get(
+    "/monitoring/districts/{district_id:int}/cases-without-hearing",
+    response_model=Page[MonitoringRow],
+    name="list-cases-without-hearing",
+    summary="Trial cases without a hearing for 60 days",
+    description=ROWS,
+    responses=LIST,
+)
+def cases_without_hearing(
+    district_id: IdPath, response: Response, db: DbSession, paging: StalledPaging, principal: Supervisor
+) -> Page[MonitoringRow]:
+    return _figure_page("cases-without-hearing", district_id, response, db, paging, principal)
+
+
+@router.get(
+    "/monitoring/districts/{district_id:int}/prosecution-adjournments",
+    response_model=Page[MonitoringRow],
+    name="list-prosecution-adjournments",
+    summary="This month's adjournments attributed to the prosecution",
+    description=ROWS,
+    responses=LIST,
+)
+def prosecution_adjournments(
+    district_id: IdPath,
+    response: Response,
+    db: DbSession,
+    paging: AdjournmentPaging,
+    principal: Supervisor,
+    prosecutor_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="one prosecutor's")] = None,
+) -> Page[MonitoringRow]:
+    return _figure_page(
+        "prosecution-adjournments", district_id, response, db, paging, principal, prosecutor_id
+    )
+
+
+@router.get(
+    "/monitoring/districts/{district_id:int}/returns-to-police",
+    response_model=Page[MonitoringRow],
+    name="list-returns-to-police",
+    summary="Cases returned to the police, awaiting resubmission",
+    description=ROWS,
+    responses=LIST,
+)
+def returns_to_police(
+    district_id: IdPath, response: Response, db: DbSession, paging: ReturnedPaging, principal: Supervisor
+) -> Page[MonitoringRow]:
+    return _figure_page("returns-to-police", district_id, response, db, paging, principal)

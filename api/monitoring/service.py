@@ -49,6 +49,15 @@ FIGURES: tuple[Figure, ...] = (
     "prosecution-adjournments",
     "returns-to-police",
 )
+#: each figure's sort allow-list (its list's ``sort`` enum) and default sort
+CASE_SORTS = {"fir_date": Case.fir_date, "number": Case.number, "stage_changed_at": Case.stage_changed_at}
+FIGURE_SORTS: dict[Figure, tuple[dict[str, Any], str]] = {
+    "overdue-deadlines": ({"due_date": CaseDeadline.due_date}, "due_date"),
+    "hearings-without-prosecutor": ({"starts_at": Hearing.starts_at}, "starts_at"),
+    "cases-without-hearing": (CASE_SORTS, "fir_date"),
+    "prosecution-adjournments": ({"starts_at": Hearing.starts_at}, "-starts_at"),
+    "returns-to-police": (CASE_SORTS, "stage_changed_at"),
+}
 TRIAL_STAGES = ("filed", "charge", "evidence", "defence", "arguments")
 #: a trial-stage case with no hearing in this many days, and none ahead, is stalled
 STALLED_DAYS = 60
@@ -155,12 +164,7 @@ def _figure(
             CaseDeadline.status == "open",
             CaseDeadline.due_date < clock.today,
         )
-        return FigureQuery(
-            _scoped(stmt, scope, CaseDeadline.case_id),
-            {"due_date": CaseDeadline.due_date},
-            "due_date",
-            CaseDeadline.id,
-        )
+        return FigureQuery(_scoped(stmt, scope, CaseDeadline.case_id), *FIGURE_SORTS[figure], CaseDeadline.id)
     if figure == "hearings-without-prosecutor":
         stmt = select(Hearing).where(
             Hearing.district_id == district_id,
@@ -168,28 +172,23 @@ def _figure(
             Hearing.starts_at < clock.tomorrow_end,
             Hearing.prosecutor_id.is_(None),
         )
-        return FigureQuery(
-            _scoped(stmt, scope, Hearing.case_id), {"starts_at": Hearing.starts_at}, "starts_at", Hearing.id
-        )
+        return FigureQuery(_scoped(stmt, scope, Hearing.case_id), *FIGURE_SORTS[figure], Hearing.id)
     if figure == "prosecution-adjournments":
         stmt = select(Hearing).where(*_adjourned(district_id, clock))
         if prosecutor_id is not None:
             stmt = stmt.where(Hearing.prosecutor_id == prosecutor_id)
-        return FigureQuery(
-            _scoped(stmt, scope, Hearing.case_id), {"starts_at": Hearing.starts_at}, "-starts_at", Hearing.id
-        )
-    case_sorts = {"fir_date": Case.fir_date, "number": Case.number, "stage_changed_at": Case.stage_changed_at}
+        return FigureQuery(_scoped(stmt, scope, Hearing.case_id), *FIGURE_SORTS[figure], Hearing.id)
     if figure == "cases-without-hearing":
         recent = exists().where(Hearing.case_id == Case.id, Hearing.starts_at >= clock.stalled_since)
         stmt = select(Case).where(Case.district_id == district_id, Case.stage.in_(TRIAL_STAGES), ~recent)
         if scope is not None:
             stmt = stmt.where(scope)
-        return FigureQuery(stmt, case_sorts, "fir_date", Case.id)
+        return FigureQuery(stmt, *FIGURE_SORTS[figure], Case.id)
     if figure == "returns-to-police":
         stmt = select(Case).where(Case.district_id == district_id, Case.stage == "returned")
         if scope is not None:
             stmt = stmt.where(scope)
-        return FigureQuery(stmt, case_sorts, "stage_changed_at", Case.id)
+        return FigureQuery(stmt, *FIGURE_SORTS[figure], Case.id)
     raise NotFound("No such figure.")  # pragma: no cover - the path parameter is a Literal
 
 

@@ -12,9 +12,10 @@ from api.errors import problem_responses
 from api.notifications import service
 from api.notifications.models import Notification
 from api.notifications.schemas import MarkedRead, NotificationOut, UnreadCount
-from api.pagination import IdPath, Page, Paging, paginate
+from api.pagination import IdPath, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import TextBool
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"], route_class=UnitOfWorkRoute)
 
@@ -43,9 +44,9 @@ def _out(row: Notification) -> NotificationOut:
 )
 def list_notifications(
     db: DbSession,
-    paging: Paging,
+    paging: Annotated[PageParams, sorting(service.LIST_SORTS, "-created_at")],
     principal: Caller,
-    unread: Annotated[bool | None, Query(description="true: only unread; false: only read")] = None,
+    unread: Annotated[TextBool | None, Query(description="true: only unread; false: only read")] = None,
 ) -> Page[NotificationOut]:
     """The caller's notifications, newest first (``sort``: created_at, ``-created_at`` default).
     Notifications about a case the caller can no longer read are not shown."""
@@ -87,7 +88,7 @@ def read_all(db: DbSession, principal: Caller) -> MarkedRead:
 
 
 @router.post(
-    "/notifications/{notification_id}/read",
+    "/notifications/{notification_id:int}/read",
     response_model=NotificationOut,
     name="read",
     summary="Mark one notification read",

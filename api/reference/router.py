@@ -11,7 +11,7 @@ from api.audit import service as audit
 from api.concurrency import etag_documented, set_etag
 from api.db import DbSession
 from api.errors import problem_responses
-from api.pagination import IdPath, IdQuery, Page, Paging, paginate
+from api.pagination import IdPath, IdQuery, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.reference import schemas as s
 from api.reference import service
@@ -25,6 +25,7 @@ from api.reference.models import (
     PoliceStation,
 )
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import TextBool
 
 router = APIRouter(prefix="/api/v1/reference", tags=["reference"], route_class=UnitOfWorkRoute)
 
@@ -33,6 +34,22 @@ Admin = Annotated[Principal, require(Perm.reference_edit)]
 READ_ERRORS = problem_responses(401, 422)
 DistrictFilter = IdQuery
 Q = Annotated[str | None, Query(max_length=100, description="text to look for")]
+
+#: each list's sort allow-list (its ``sort`` enum) and default
+DISTRICT_SORTS = {"name": District.name, "code": District.code, "id": District.id}
+DistrictPaging = Annotated[PageParams, sorting(DISTRICT_SORTS, "name")]
+COURT_SORTS = {"name": Court.name, "id": Court.id, "court_type": Court.court_type}
+CourtPaging = Annotated[PageParams, sorting(COURT_SORTS, "name")]
+STATION_SORTS = {"name": PoliceStation.name, "id": PoliceStation.id}
+StationPaging = Annotated[PageParams, sorting(STATION_SORTS, "name")]
+OFFENCE_SORTS = {"statute": Offence.statute, "section": Offence.section, "id": Offence.id}
+OffencePaging = Annotated[PageParams, sorting(OFFENCE_SORTS, "id")]
+REASON_SORTS = {"code": AdjournmentReason.code, "id": AdjournmentReason.id}
+ReasonPaging = Annotated[PageParams, sorting(REASON_SORTS, "id")]
+HOLIDAY_SORTS = {"date": Holiday.date, "id": Holiday.id}
+HolidayPaging = Annotated[PageParams, sorting(HOLIDAY_SORTS, "date")]
+RULE_SORTS = {"code": DeadlineRule.code, "id": DeadlineRule.id}
+RulePaging = Annotated[PageParams, sorting(RULE_SORTS, "id")]
 
 
 def _page(out: type[BaseModel], rows: list[Any], total: int, paging: Any) -> Any:
@@ -46,7 +63,7 @@ def _page(out: type[BaseModel], rows: list[Any], total: int, paging: Any) -> Any
 
 @router.get("/districts", response_model=Page[s.DistrictOut], name="list-districts", responses=READ_ERRORS)
 def list_districts(
-    db: DbSession, paging: Paging, _: Reader, q: Q = None, province: s.Province | None = None
+    db: DbSession, paging: DistrictPaging, _: Reader, q: Q = None, province: s.Province | None = None
 ) -> Any:
     stmt = service.text_filter(select(District), q, District.name, District.code, District.division)
     if province:
@@ -55,7 +72,7 @@ def list_districts(
         db,
         stmt,
         paging,
-        allowed={"name": District.name, "code": District.code, "id": District.id},
+        allowed=DISTRICT_SORTS,
         default_sort="name",
         tiebreak=District.id,
     )
@@ -65,7 +82,7 @@ def list_districts(
 @router.get("/courts", response_model=Page[s.CourtOut], name="list-courts", responses=READ_ERRORS)
 def list_courts(
     db: DbSession,
-    paging: Paging,
+    paging: CourtPaging,
     _: Reader,
     q: Q = None,
     district_id: DistrictFilter = None,
@@ -83,7 +100,7 @@ def list_courts(
         db,
         stmt,
         paging,
-        allowed={"name": Court.name, "id": Court.id, "court_type": Court.court_type},
+        allowed=COURT_SORTS,
         default_sort="name",
         tiebreak=Court.id,
     )
@@ -97,7 +114,7 @@ def list_courts(
     responses=READ_ERRORS,
 )
 def list_police_stations(
-    db: DbSession, paging: Paging, _: Reader, q: Q = None, district_id: DistrictFilter = None
+    db: DbSession, paging: StationPaging, _: Reader, q: Q = None, district_id: DistrictFilter = None
 ) -> Any:
     stmt = service.text_filter(select(PoliceStation), q, PoliceStation.name, PoliceStation.police_district)
     if district_id is not None:
@@ -106,7 +123,7 @@ def list_police_stations(
         db,
         stmt,
         paging,
-        allowed={"name": PoliceStation.name, "id": PoliceStation.id},
+        allowed=STATION_SORTS,
         default_sort="name",
         tiebreak=PoliceStation.id,
     )
@@ -116,7 +133,7 @@ def list_police_stations(
 @router.get("/offences", response_model=Page[s.OffenceOut], name="list-offences", responses=READ_ERRORS)
 def list_offences(
     db: DbSession,
-    paging: Paging,
+    paging: OffencePaging,
     _: Reader,
     q: Q = None,
     statute: Annotated[str | None, Query(max_length=32)] = None,
@@ -132,7 +149,7 @@ def list_offences(
         db,
         stmt,
         paging,
-        allowed={"statute": Offence.statute, "section": Offence.section, "id": Offence.id},
+        allowed=OFFENCE_SORTS,
         default_sort="id",
         tiebreak=Offence.id,
     )
@@ -145,7 +162,9 @@ def list_offences(
     name="list-adjournment-reasons",
     responses=READ_ERRORS,
 )
-def list_adjournment_reasons(db: DbSession, paging: Paging, _: Reader, active: bool | None = None) -> Any:
+def list_adjournment_reasons(
+    db: DbSession, paging: ReasonPaging, _: Reader, active: TextBool | None = None
+) -> Any:
     stmt = select(AdjournmentReason)
     if active is not None:
         stmt = stmt.where(AdjournmentReason.active == active)
@@ -153,7 +172,7 @@ def list_adjournment_reasons(db: DbSession, paging: Paging, _: Reader, active: b
         db,
         stmt,
         paging,
-        allowed={"code": AdjournmentReason.code, "id": AdjournmentReason.id},
+        allowed=REASON_SORTS,
         default_sort="id",
     )
     return _page(s.AdjournmentReasonOut, rows, total, paging)
@@ -161,7 +180,10 @@ def list_adjournment_reasons(db: DbSession, paging: Paging, _: Reader, active: b
 
 @router.get("/holidays", response_model=Page[s.HolidayOut], name="list-holidays", responses=READ_ERRORS)
 def list_holidays(
-    db: DbSession, paging: Paging, _: Reader, year: Annotated[int | None, Query(ge=1990, le=2100)] = None
+    db: DbSession,
+    paging: HolidayPaging,
+    _: Reader,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Any:
     stmt = select(Holiday)
     if year is not None:
@@ -170,7 +192,7 @@ def list_holidays(
         db,
         stmt,
         paging,
-        allowed={"date": Holiday.date, "id": Holiday.id},
+        allowed=HOLIDAY_SORTS,
         default_sort="date",
         tiebreak=Holiday.id,
     )
@@ -183,12 +205,12 @@ def list_holidays(
     name="list-deadline-rules",
     responses=READ_ERRORS,
 )
-def list_deadline_rules(db: DbSession, paging: Paging, _: Reader) -> Any:
+def list_deadline_rules(db: DbSession, paging: RulePaging, _: Reader) -> Any:
     rows, total = paginate(
         db,
         select(DeadlineRule),
         paging,
-        allowed={"code": DeadlineRule.code, "id": DeadlineRule.id},
+        allowed=RULE_SORTS,
         default_sort="id",
     )
     return _page(s.DeadlineRuleOut, rows, total, paging)
@@ -245,7 +267,7 @@ def _writes(
         return row
 
     router.add_api_route(
-        f"/{path}/{{item_id}}",
+        f"/{path}/{{item_id:int}}",
         get_one,
         methods=["GET"],
         response_model=out,
@@ -262,7 +284,7 @@ def _writes(
         responses=problem_responses(401, 403, 409, 422) | etag_documented(201),
     )
     router.add_api_route(
-        f"/{path}/{{item_id}}",
+        f"/{path}/{{item_id:int}}",
         update_one,
         methods=["PATCH"],
         response_model=out,

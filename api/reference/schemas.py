@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.deadlines.service import EVENTS as DEADLINE_EVENTS
+from api.limits import refuse_nul
 from api.pagination import MAX_ID
+from api.schema_rules import IsoDate
 
 Flag = Literal["yes", "no", "depends", "check", "with permission", "n/a"]
 CourtType = Literal[
@@ -23,7 +25,9 @@ class _Out(BaseModel):
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    _no_nul = field_validator("*")(refuse_nul)
 
 
 Text200 = Field(None, max_length=200)
@@ -196,7 +200,7 @@ class HolidayOut(_Out):
 
 
 class HolidayCreate(_In):
-    date: dt.date
+    date: IsoDate
     name: str = Field(min_length=1, max_length=120)
     kind: str = Field("fixed", max_length=32)
     status: str = Field("notified", max_length=64)
@@ -206,7 +210,7 @@ class HolidayCreate(_In):
 
 
 class HolidayUpdate(_In):
-    date: dt.date | None = None
+    date: IsoDate | None = None
     name: str | None = Field(None, min_length=1, max_length=120)
     kind: str | None = Field(None, max_length=32)
     status: str | None = Field(None, max_length=64)
@@ -299,8 +303,8 @@ class DeadlineRuleCreate(_In, _RuleMachine):
     applies_to: str = Field(min_length=1, max_length=1000)
     legal_reference: str = Field(min_length=1, max_length=1000)
     confidence: str = Field("high", max_length=32)
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
+    effective_from: IsoDate | None = None
+    effective_to: IsoDate | None = None
     notes: str | None = Notes
     source: str | None = Text200
 
@@ -321,8 +325,8 @@ class DeadlineRuleUpdate(_In, _RuleMachine):
     applies_to: str | None = Field(None, min_length=1, max_length=1000)
     legal_reference: str | None = Field(None, min_length=1, max_length=1000)
     confidence: str | None = Field(None, max_length=32)
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
+    effective_from: IsoDate | None = None
+    effective_to: IsoDate | None = None
     notes: str | None = Notes
     source: str | None = Text200
 

@@ -12,9 +12,10 @@ from api.concurrency import etag, etag_documented, set_etag
 from api.db import DbSession
 from api.deadlines.service import today
 from api.errors import ValidationFailed, problem_responses
-from api.pagination import MAX_ID, IdPath, IdQuery, Page, Paging, paginate
+from api.pagination import MAX_ID, IdPath, IdQuery, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import IsoDate, TextBool
 from api.tasks import service
 from api.tasks.models import Task
 from api.tasks.schemas import ChecklistItemOut, Status, TaskCreate, TaskOut, TaskUpdate
@@ -67,7 +68,7 @@ def _one(db: DbSession, task: Task, response: Response) -> TaskOut:
 )
 def list_tasks(
     db: DbSession,
-    paging: Paging,
+    paging: Annotated[PageParams, sorting(service.LIST_SORTS, "due_date")],
     principal: Reader,
     assignee_id: Annotated[
         str | None, Query(pattern=r"^(me|[1-9][0-9]{0,9})$", description="a user id, or `me`")
@@ -75,9 +76,9 @@ def list_tasks(
     case_id: IdQuery = None,
     district_id: IdQuery = None,
     status: Status | None = None,
-    overdue: Annotated[bool | None, Query(description="true: open and due before today")] = None,
-    due_from: date | None = None,
-    due_to: date | None = None,
+    overdue: Annotated[TextBool | None, Query(description="true: open and due before today")] = None,
+    due_from: IsoDate | None = None,
+    due_to: IsoDate | None = None,
 ) -> Page[TaskOut]:
     """Prosecutors see the tasks assigned to them or set by them; district prosecutors and clerks
     also their district's; the prosecutor general and auditors all (a task on a case only while the
@@ -131,7 +132,7 @@ def create_task(
 
 
 @router.get(
-    "/tasks/{task_id}",
+    "/tasks/{task_id:int}",
     response_model=TaskOut,
     name="get",
     summary="One task",
@@ -142,7 +143,7 @@ def get_task(task_id: IdPath, response: Response, db: DbSession, principal: Read
 
 
 @router.patch(
-    "/tasks/{task_id}",
+    "/tasks/{task_id:int}",
     response_model=TaskOut,
     name="update",
     summary="Edit a task, tick its checklist, mark it done",

@@ -3,15 +3,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.limits import refuse_nul
 from api.pagination import MAX_ID
+from api.schema_rules import IsoDate, not_null
 
 Status = Literal["open", "done", "cancelled"]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    _no_nul = field_validator("*")(refuse_nul)
 
 
 class ChecklistItem(_In):
@@ -26,7 +30,7 @@ class TaskCreate(_In):
     title: str = Field(min_length=1, max_length=300)
     description: str | None = Field(None, max_length=8000)
     assignee_id: int = Field(ge=1, le=MAX_ID, description="an active user who may read the case")
-    due_date: dt.date | None = Field(None, description="today or later (the service's time zone)")
+    due_date: IsoDate | None = Field(None, description="today or later (the service's time zone)")
     case_id: int | None = Field(None, ge=1, le=MAX_ID)
     status: Status = "open"
     checklist: list[ChecklistItem] = Checklist
@@ -36,10 +40,12 @@ class TaskUpdate(_In):
     """Only the fields sent change. The assignee may change ``status`` and ``checklist`` of their
     own task; editing the rest (or someone else's task) needs the right to write tasks."""
 
+    model_config = ConfigDict(json_schema_extra=not_null("title", "assignee_id", "status", "checklist"))
+
     title: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=8000)
     assignee_id: int | None = Field(None, ge=1, le=MAX_ID)
-    due_date: dt.date | None = None
+    due_date: IsoDate | None = None
     status: Status | None = None
     checklist: list[ChecklistItem] | None = Field(None, max_length=50)
 

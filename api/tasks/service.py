@@ -202,6 +202,8 @@ def update_task(
 ) -> Task:
     task = get_task(session, principal=principal, task_id=task_id)
     changes = data.model_dump(exclude_unset=True)
+    if data.checklist is not None:  # whole items: exclude_unset would drop an item's default `done`
+        changes["checklist"] = [item.model_dump() for item in data.checklist]
     if not principal.can(Perm.tasks_write) and not (
         task.assignee_id == principal.user_id and set(changes) <= ASSIGNEE_FIELDS
     ):

@@ -8,9 +8,10 @@ from api.audit import service as audit
 from api.concurrency import etag_documented, set_etag
 from api.db import DbSession
 from api.errors import problem_responses
-from api.pagination import IdPath, IdQuery, Page, Paging, paginate
+from api.pagination import IdPath, IdQuery, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, Role, require
 from api.routing import UnitOfWorkRoute
+from api.schema_rules import TextBool
 from api.users import service
 from api.users.models import User
 from api.users.schemas import PasswordChange, PasswordReset, UserCreate, UserOut, UserUpdate
@@ -69,12 +70,12 @@ def change_password(
 )
 def list_users(
     db: DbSession,
-    paging: Paging,
+    paging: Annotated[PageParams, sorting(SORTS, "username")],
     _: Admin,
     q: Annotated[str | None, Query(max_length=100, description="part of username or full name")] = None,
     role: Role | None = None,
     district_id: IdQuery = None,
-    is_active: bool | None = None,
+    is_active: TextBool | None = None,
 ) -> Page[UserOut]:
     stmt = service.list_users(q=q, role=role, district_id=district_id, is_active=is_active)
     rows, total = paginate(db, stmt, paging, allowed=SORTS, default_sort="username", tiebreak=User.id)
@@ -99,7 +100,7 @@ def create_user(request: Request, response: Response, db: DbSession, body: UserC
 
 
 @router.get(
-    "/{user_id}",
+    "/{user_id:int}",
     response_model=UserOut,
     name="get",
     summary="One user",
@@ -112,7 +113,7 @@ def get_user(user_id: IdPath, response: Response, db: DbSession, _: Admin) -> Us
 
 
 @router.patch(
-    "/{user_id}",
+    "/{user_id:int}",
     response_model=UserOut,
     name="update",
     summary="Change a user's name, roles, district or active state",
@@ -136,7 +137,7 @@ def update_user(
 
 
 @router.post(
-    "/{user_id}/password",
+    "/{user_id:int}/password",
     status_code=204,
     name="reset-password",
     summary="Reset a user's password",

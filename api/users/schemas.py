@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.limits import refuse_nul
 from api.pagination import MAX_ID
 from api.permissions import Role
+from api.schema_rules import Lax
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
 
@@ -32,12 +35,14 @@ class UserOut(BaseModel):
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    _no_nul = field_validator("full_name")(refuse_nul)
 
     username: str = Field(pattern=USERNAME_PATTERN, description="lower-case letters, digits, . _ -")
     password: str = Field(min_length=1, max_length=256)
     full_name: str = Field(min_length=1, max_length=200)
-    roles: list[Role] = Field(min_length=1, max_length=8)
+    roles: list[Annotated[Role, Lax]] = Field(min_length=1, max_length=8)
     district_id: int | None = Field(None, ge=1, le=MAX_ID)
 
     _roles = field_validator("roles")(_unique_roles)
@@ -52,10 +57,12 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    _no_nul = field_validator("full_name")(refuse_nul)
 
     full_name: str | None = Field(None, min_length=1, max_length=200)
-    roles: list[Role] | None = Field(None, min_length=1, max_length=8)
+    roles: list[Annotated[Role, Lax]] | None = Field(None, min_length=1, max_length=8)
     district_id: int | None = Field(None, ge=1, le=MAX_ID)
     is_active: bool | None = None
 
@@ -77,13 +84,13 @@ class UserUpdate(BaseModel):
 
 
 class PasswordReset(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     password: str = Field(min_length=1, max_length=256)
 
 
 class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256)

@@ -826,8 +826,8 @@ export interface paths {
         /**
          * Suggest people already in the index
          * @description At most 10 people: exact CNIC matches first, then names starting with, then containing, the
-         *     text. Needs cases.update (those who add people to cases). People tied to a protected witness or
-         *     a restricted case the caller cannot read are never suggested.
+         *     text; without a cnic or a name, none. Needs cases.update (those who add people to cases). People
+         *     tied to a protected witness or a restricted case the caller cannot read are never suggested.
          */
         get: operations["cases-suggest-persons"];
         put?: never;
@@ -1348,7 +1348,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/monitoring/districts/{district_id}/{figure}": {
+    "/api/v1/monitoring/districts/{district_id}/overdue-deadlines": {
         parameters: {
             query?: never;
             header?: never;
@@ -1356,14 +1356,90 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The cases behind a dashboard figure
+         * The open deadlines past their due date
          * @description Case rows ``{case_id, number, title, stage, detail}``; the total equals the figure's count.
-         *     ``sort`` per figure: overdue-deadlines ``due_date`` (default); hearings-without-prosecutor
-         *     ``starts_at`` (default); prosecution-adjournments ``starts_at`` (default ``-starts_at``);
-         *     cases-without-hearing and returns-to-police ``fir_date``, ``number``, ``stage_changed_at``
-         *     (defaults ``fir_date`` and ``stage_changed_at``).
          */
-        get: operations["monitoring-list"];
+        get: operations["monitoring-list-overdue-deadlines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/districts/{district_id}/hearings-without-prosecutor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tomorrow's hearings without a prosecutor
+         * @description Case rows ``{case_id, number, title, stage, detail}``; the total equals the figure's count.
+         */
+        get: operations["monitoring-list-hearings-without-prosecutor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/districts/{district_id}/cases-without-hearing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trial cases without a hearing for 60 days
+         * @description Case rows ``{case_id, number, title, stage, detail}``; the total equals the figure's count.
+         */
+        get: operations["monitoring-list-cases-without-hearing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/districts/{district_id}/prosecution-adjournments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This month's adjournments attributed to the prosecution
+         * @description Case rows ``{case_id, number, title, stage, detail}``; the total equals the figure's count.
+         */
+        get: operations["monitoring-list-prosecution-adjournments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/districts/{district_id}/returns-to-police": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cases returned to the police, awaiting resubmission
+         * @description Case rows ``{case_id, number, title, stage, detail}``; the total equals the figure's count.
+         */
+        get: operations["monitoring-list-returns-to-police"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1759,17 +1835,20 @@ export interface components {
         /** CaseUpdate */
         CaseUpdate: {
             /** Title */
-            title?: string | null;
-            /** Category */
-            category?: ("ata" | "ordinary" | "special") | null;
+            title?: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category?: "ata" | "ordinary" | "special";
             /** Restricted */
-            restricted?: boolean | null;
+            restricted?: boolean;
             /** Complex */
-            complex?: boolean | null;
+            complex?: boolean;
             /** Juvenile */
-            juvenile?: boolean | null;
+            juvenile?: boolean;
             /** Gender Based Violence */
-            gender_based_violence?: boolean | null;
+            gender_based_violence?: boolean;
             /** Court Id */
             court_id?: number | null;
             /** Ctd Number */
@@ -2710,11 +2789,17 @@ export interface components {
          */
         HearingUpdate: {
             /** Court Id */
-            court_id?: number | null;
-            /** Starts At */
-            starts_at?: string | null;
-            /** Purpose */
-            purpose?: ("copies" | "charge" | "prosecution_evidence" | "s342" | "defence_evidence" | "arguments" | "judgment" | "bail" | "miscellaneous") | null;
+            court_id?: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at?: string;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose?: "copies" | "charge" | "prosecution_evidence" | "s342" | "defence_evidence" | "arguments" | "judgment" | "bail" | "miscellaneous";
             /** Judge */
             judge?: string | null;
             /**
@@ -2729,8 +2814,11 @@ export interface components {
             duration_minutes?: number | null;
             /** Notes */
             notes?: string | null;
-            /** Outcome */
-            outcome?: ("held" | "adjourned" | "not_taken_up" | "decided") | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome?: "held" | "adjourned" | "not_taken_up" | "decided";
             /** @description required when the outcome is adjourned */
             adjournment?: components["schemas"]["AdjournmentIn"] | null;
             /**
@@ -3714,14 +3802,20 @@ export interface components {
          *     ``witness_status`` only for witnesses; custody changes drive the dormant/revive guards.
          */
         PartyUpdate: {
-            /** Custody Status */
-            custody_status?: ("not_arrested" | "arrested" | "police_remand" | "judicial_custody" | "on_bail" | "absconding" | "proclaimed_offender" | "released" | "discharged") | null;
-            /** Witness Status */
-            witness_status?: ("cited" | "summoned" | "served" | "present" | "examined" | "given_up" | "hostile") | null;
+            /**
+             * Custody Status
+             * @enum {string}
+             */
+            custody_status?: "not_arrested" | "arrested" | "police_remand" | "judicial_custody" | "on_bail" | "absconding" | "proclaimed_offender" | "released" | "discharged";
+            /**
+             * Witness Status
+             * @enum {string}
+             */
+            witness_status?: "cited" | "summoned" | "served" | "present" | "examined" | "given_up" | "hostile";
             /** Witness Type */
             witness_type?: string | null;
             /** Protected */
-            protected?: boolean | null;
+            protected?: boolean;
             /** Age */
             age?: number | null;
             /** Rank */
@@ -4307,17 +4401,20 @@ export interface components {
          */
         TaskUpdate: {
             /** Title */
-            title?: string | null;
+            title?: string;
             /** Description */
             description?: string | null;
             /** Assignee Id */
-            assignee_id?: number | null;
+            assignee_id?: number;
             /** Due Date */
             due_date?: string | null;
-            /** Status */
-            status?: ("open" | "done" | "cancelled") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status?: "open" | "done" | "cancelled";
             /** Checklist */
-            checklist?: components["schemas"]["ChecklistItem"][] | null;
+            checklist?: components["schemas"]["ChecklistItem"][];
         };
         /** TeamMember */
         TeamMember: {
@@ -4642,6 +4739,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "system-ready": {
@@ -4660,6 +4766,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Service unavailable */
@@ -4691,6 +4806,15 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-token": {
@@ -4713,6 +4837,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -4766,6 +4899,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -4805,8 +4947,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4834,6 +4994,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -4870,6 +5039,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -4901,8 +5079,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of username, full_name, created_at, id; prefix - for descending */
+                sort?: "username" | "-username" | "full_name" | "-full_name" | "created_at" | "-created_at" | "id" | "-id";
             };
             header?: never;
             path?: never;
@@ -4917,6 +5095,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_UserOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -4973,6 +5160,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5035,6 +5231,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -5076,9 +5281,9 @@ export interface operations {
     "users-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 user_id: number;
@@ -5100,6 +5305,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5192,6 +5406,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -5239,8 +5462,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of name, code, id; prefix - for descending */
+                sort?: "name" | "-name" | "code" | "-code" | "id" | "-id";
             };
             header?: never;
             path?: never;
@@ -5255,6 +5478,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_DistrictOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5302,6 +5534,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DistrictOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5353,8 +5594,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of name, id, court_type; prefix - for descending */
+                sort?: "name" | "-name" | "id" | "-id" | "court_type" | "-court_type";
             };
             header?: never;
             path?: never;
@@ -5369,6 +5610,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_CourtOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5418,6 +5668,15 @@ export interface operations {
                     "application/json": components["schemas"]["CourtOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -5465,8 +5724,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of name, id; prefix - for descending */
+                sort?: "name" | "-name" | "id" | "-id";
             };
             header?: never;
             path?: never;
@@ -5481,6 +5740,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_PoliceStationOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5528,6 +5796,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PoliceStationOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5578,8 +5855,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of statute, section, id; prefix - for descending */
+                sort?: "statute" | "-statute" | "section" | "-section" | "id" | "-id";
             };
             header?: never;
             path?: never;
@@ -5594,6 +5871,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_OffenceOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5643,6 +5929,15 @@ export interface operations {
                     "application/json": components["schemas"]["OffenceOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -5688,8 +5983,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of code, id; prefix - for descending */
+                sort?: "code" | "-code" | "id" | "-id";
             };
             header?: never;
             path?: never;
@@ -5704,6 +5999,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AdjournmentReasonOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5753,6 +6057,15 @@ export interface operations {
                     "application/json": components["schemas"]["AdjournmentReasonOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -5798,8 +6111,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of date, id; prefix - for descending */
+                sort?: "date" | "-date" | "id" | "-id";
             };
             header?: never;
             path?: never;
@@ -5814,6 +6127,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_HolidayOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5863,6 +6185,15 @@ export interface operations {
                     "application/json": components["schemas"]["HolidayOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -5907,8 +6238,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of code, id; prefix - for descending */
+                sort?: "code" | "-code" | "id" | "-id";
             };
             header?: never;
             path?: never;
@@ -5923,6 +6254,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_DeadlineRuleOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -5970,6 +6310,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeadlineRuleOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -6032,6 +6381,15 @@ export interface operations {
                     "application/json": components["schemas"]["DistrictOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -6064,9 +6422,9 @@ export interface operations {
     "reference-update-district": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 item_id: number;
@@ -6088,6 +6446,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DistrictOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -6177,6 +6544,15 @@ export interface operations {
                     "application/json": components["schemas"]["CourtOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -6209,9 +6585,9 @@ export interface operations {
     "reference-update-court": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 item_id: number;
@@ -6233,6 +6609,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CourtOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -6322,6 +6707,15 @@ export interface operations {
                     "application/json": components["schemas"]["PoliceStationOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -6354,9 +6748,9 @@ export interface operations {
     "reference-update-police-station": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 item_id: number;
@@ -6378,6 +6772,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PoliceStationOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -6467,6 +6870,15 @@ export interface operations {
                     "application/json": components["schemas"]["OffenceOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -6499,9 +6911,9 @@ export interface operations {
     "reference-update-offence": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 item_id: number;
@@ -6523,6 +6935,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OffenceOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -6612,6 +7033,15 @@ export interface operations {
                     "application/json": components["schemas"]["AdjournmentReasonOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -6644,9 +7074,9 @@ export interface operations {
     "reference-update-adjournment-reason": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 item_id: number;
@@ -6668,6 +7098,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdjournmentReasonOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -6757,6 +7196,15 @@ export interface operations {
                     "application/json": components["schemas"]["HolidayOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -6789,9 +7237,9 @@ export interface operations {
     "reference-update-holiday": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 item_id: number;
@@ -6813,6 +7261,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HolidayOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -6902,6 +7359,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeadlineRuleOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -6934,9 +7400,9 @@ export interface operations {
     "reference-update-deadline-rule": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 item_id: number;
@@ -6958,6 +7424,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeadlineRuleOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -7043,8 +7518,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of created_at, fir_date, number, updated_at, stage_changed_at; prefix - for descending */
+                sort?: "created_at" | "-created_at" | "fir_date" | "-fir_date" | "number" | "-number" | "updated_at" | "-updated_at" | "stage_changed_at" | "-stage_changed_at";
             };
             header?: never;
             path?: never;
@@ -7059,6 +7534,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_CaseSummary_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -7115,6 +7599,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -7177,6 +7670,15 @@ export interface operations {
                     "application/json": components["schemas"]["CaseOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -7218,9 +7720,9 @@ export interface operations {
     "cases-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 case_id: number;
@@ -7242,6 +7744,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -7329,6 +7840,15 @@ export interface operations {
                     "application/json": components["schemas"]["CaseOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -7382,8 +7902,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of at; prefix - for descending */
+                sort?: "at" | "-at";
             };
             header?: never;
             path: {
@@ -7400,6 +7920,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_EventOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -7469,6 +7998,15 @@ export interface operations {
                     "application/json": components["schemas"]["AssignmentOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -7522,8 +8060,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of id, role; prefix - for descending */
+                sort?: "id" | "-id" | "role" | "-role";
             };
             header?: never;
             path: {
@@ -7540,6 +8078,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_PartyOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -7609,6 +8156,15 @@ export interface operations {
                     "application/json": components["schemas"]["PartyCreated"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -7659,9 +8215,9 @@ export interface operations {
     "cases-update-person": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 case_id: number;
@@ -7684,6 +8240,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PartyOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -7748,8 +8313,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of id, added_at; prefix - for descending */
+                sort?: "id" | "-id" | "added_at" | "-added_at";
             };
             header?: never;
             path: {
@@ -7766,6 +8331,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ChargeOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -7835,6 +8409,15 @@ export interface operations {
                     "application/json": components["schemas"]["ChargeOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -7901,6 +8484,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -7954,8 +8546,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of id, received_on; prefix - for descending */
+                sort?: "id" | "-id" | "received_on" | "-received_on";
             };
             header?: never;
             path: {
@@ -7972,6 +8564,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_PoliceReportOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -8041,6 +8642,15 @@ export interface operations {
                     "application/json": components["schemas"]["PoliceReportOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -8085,8 +8695,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of id, reviewed_at; prefix - for descending */
+                sort?: "id" | "-id" | "reviewed_at" | "-reviewed_at";
             };
             header?: never;
             path: {
@@ -8103,6 +8713,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ScrutinyOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -8172,6 +8791,15 @@ export interface operations {
                     "application/json": components["schemas"]["ScrutinyOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -8222,9 +8850,9 @@ export interface operations {
     "cases-update-scrutiny": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 case_id: number;
@@ -8247,6 +8875,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScrutinyOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -8320,8 +8957,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of id, decided_on; prefix - for descending */
+                sort?: "id" | "-id" | "decided_on" | "-decided_on";
             };
             header?: never;
             path: {
@@ -8338,6 +8975,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_DispositionOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -8407,6 +9053,15 @@ export interface operations {
                     "application/json": components["schemas"]["DispositionOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -8460,8 +9115,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of id, created_at; prefix - for descending */
+                sort?: "id" | "-id" | "created_at" | "-created_at";
             };
             header?: never;
             path: {
@@ -8478,6 +9133,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_NoteOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -8547,6 +9211,15 @@ export interface operations {
                     "application/json": components["schemas"]["NoteOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -8613,6 +9286,15 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -8674,6 +9356,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PersonSuggestion_"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -8712,8 +9403,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of uploaded_at, title, kind, version; prefix - for descending */
+                sort?: "uploaded_at" | "-uploaded_at" | "title" | "-title" | "kind" | "-kind" | "version" | "-version";
             };
             header?: never;
             path: {
@@ -8730,6 +9421,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_DocumentOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -8808,6 +9508,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -8897,6 +9606,15 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -8946,7 +9664,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The bytes, as an attachment */
+            /** @description The bytes, as an attachment, under their type (one of the accepted ones) */
             200: {
                 headers: {
                     /** @description the SHA-256 of the bytes, quoted */
@@ -8957,7 +9675,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "application/pdf": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/tiff": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/vnd.oasis.opendocument.text": string;
+                    "text/plain": string;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -9024,6 +9757,15 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9077,7 +9819,7 @@ export interface operations {
                 /** @description default: the caller's district; district prosecutors see their own only (another district is a 403); the prosecutor general, auditors and monitors any */
                 district_id?: number | null;
                 /** @description a row field, - for descending (default -weighted_load) */
-                sort?: string | null;
+                sort?: ("name" | "-name" | "open_cases" | "-open_cases" | "lead_cases" | "-lead_cases" | "associate_cases" | "-associate_cases" | "dormant_cases" | "-dormant_cases" | "weighted_load" | "-weighted_load" | "hearings_next_7_days" | "-hearings_next_7_days" | "overdue_tasks" | "-overdue_tasks") | null;
             };
             header?: never;
             path?: never;
@@ -9092,6 +9834,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkloadOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -9144,6 +9895,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SuggestionsOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -9211,6 +9971,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReassignmentOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9268,7 +10037,7 @@ export interface operations {
                 district_id?: number | null;
                 /** @description starts at or after: a date (local midnight) or a date-time with offset */
                 from?: string | null;
-                /** @description starts before: a date (that whole local day included) or a date-time */
+                /** @description starts before: a date (that whole local day included) or a date-time with offset */
                 to?: string | null;
                 outcome?: ("held" | "adjourned" | "not_taken_up" | "decided") | null;
                 /** @description true: no outcome recorded yet */
@@ -9281,8 +10050,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of starts_at; prefix - for descending */
+                sort?: "starts_at" | "-starts_at";
             };
             header?: never;
             path?: never;
@@ -9297,6 +10066,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_HearingOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -9353,6 +10131,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HearingWritten"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -9427,6 +10214,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConflictsOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9487,6 +10283,15 @@ export interface operations {
                     "application/json": components["schemas"]["HearingOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9528,9 +10333,9 @@ export interface operations {
     "hearings-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 hearing_id: number;
@@ -9552,6 +10357,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HearingWritten"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -9645,6 +10459,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9701,6 +10524,15 @@ export interface operations {
                     "application/json": components["schemas"]["FeedUrl"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9742,6 +10574,15 @@ export interface operations {
                     "application/json": components["schemas"]["FeedUrl"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9753,6 +10594,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9781,6 +10631,15 @@ export interface operations {
                 };
                 content: {
                     "text/calendar": string;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found */
@@ -9818,8 +10677,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of due_date, created_at; prefix - for descending */
+                sort?: "due_date" | "-due_date" | "created_at" | "-created_at";
             };
             header?: never;
             path?: never;
@@ -9834,6 +10693,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_TaskOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -9890,6 +10758,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -9952,6 +10829,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9993,9 +10879,9 @@ export interface operations {
     "tasks-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 task_id: number;
@@ -10017,6 +10903,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -10089,8 +10984,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of due_date, triggered_on; prefix - for descending */
+                sort?: "due_date" | "-due_date" | "triggered_on" | "-triggered_on";
             };
             header?: never;
             path?: never;
@@ -10105,6 +11000,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_DeadlineOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -10158,6 +11062,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeadlineOut"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -10199,9 +11112,9 @@ export interface operations {
     "deadlines-update": {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description the ETag you read */
-                "if-match"?: string | null;
+                "if-match": string;
             };
             path: {
                 deadline_id: number;
@@ -10223,6 +11136,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeadlineOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -10298,8 +11220,8 @@ export interface operations {
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of created_at; prefix - for descending */
+                sort?: "created_at" | "-created_at";
             };
             header?: never;
             path?: never;
@@ -10314,6 +11236,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_NotificationOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -10363,6 +11294,15 @@ export interface operations {
                     "application/json": components["schemas"]["UnreadCount"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -10402,6 +11342,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -10454,6 +11403,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -10516,6 +11474,15 @@ export interface operations {
                     "application/json": components["schemas"]["DistrictDashboard"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -10554,21 +11521,18 @@ export interface operations {
             };
         };
     };
-    "monitoring-list": {
+    "monitoring-list-overdue-deadlines": {
         parameters: {
             query?: {
-                /** @description prosecution-adjournments only: one prosecutor's */
-                prosecutor_id?: number | null;
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of due_date; prefix - for descending */
+                sort?: "due_date" | "-due_date";
             };
             header?: never;
             path: {
                 district_id: number;
-                figure: "overdue-deadlines" | "hearings-without-prosecutor" | "cases-without-hearing" | "prosecution-adjournments" | "returns-to-police";
             };
             cookie?: never;
         };
@@ -10583,6 +11547,317 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_MonitoringRow_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring-list-hearings-without-prosecutor": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description one of starts_at; prefix - for descending */
+                sort?: "starts_at" | "-starts_at";
+            };
+            header?: never;
+            path: {
+                district_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MonitoringRow_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring-list-cases-without-hearing": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description one of fir_date, number, stage_changed_at; prefix - for descending */
+                sort?: "fir_date" | "-fir_date" | "number" | "-number" | "stage_changed_at" | "-stage_changed_at";
+            };
+            header?: never;
+            path: {
+                district_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MonitoringRow_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring-list-prosecution-adjournments": {
+        parameters: {
+            query?: {
+                /** @description one prosecutor's */
+                prosecutor_id?: number | null;
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description one of starts_at; prefix - for descending */
+                sort?: "starts_at" | "-starts_at";
+            };
+            header?: never;
+            path: {
+                district_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MonitoringRow_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "monitoring-list-returns-to-police": {
+        parameters: {
+            query?: {
+                /** @description page size, at most 200 */
+                limit?: number;
+                offset?: number;
+                /** @description one of fir_date, number, stage_changed_at; prefix - for descending */
+                sort?: "fir_date" | "-fir_date" | "number" | "-number" | "stage_changed_at" | "-stage_changed_at";
+            };
+            header?: never;
+            path: {
+                district_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description the resource's version; send it back in If-Match to update */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MonitoringRow_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */
@@ -10630,15 +11905,15 @@ export interface operations {
                 entity_id?: string | null;
                 actor_id?: number | null;
                 action?: ("activate" | "assign" | "create" | "deactivate" | "delete" | "download" | "export" | "import" | "login" | "login_failed" | "logout" | "password_change" | "password_reset" | "read" | "token_reuse" | "transition" | "unassign" | "update" | "upload") | null;
-                /** @description at or after (ISO 8601) */
+                /** @description at or after (RFC 3339) */
                 from?: string | null;
-                /** @description before (ISO 8601) */
+                /** @description before (RFC 3339) */
                 to?: string | null;
                 /** @description page size, at most 200 */
                 limit?: number;
                 offset?: number;
-                /** @description a field from the allowed set; -field for descending */
-                sort?: string | null;
+                /** @description one of id, at; prefix - for descending */
+                sort?: "id" | "-id" | "at" | "-at";
             };
             header?: never;
             path?: never;
@@ -10653,6 +11928,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AuditEntryOut_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated */

@@ -1,10 +1,11 @@
 /** Case list filters ⇄ the URL query (so a link shares a view) ⇄ the API query. */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router'
 import { qInt, qString } from '../query'
+import type { CaseSort } from '../api/types'
 import { isCategory, isStage, type Category, type Stage } from './model'
 
 export const CASE_SORTS = ['created_at', 'fir_date', 'number', 'updated_at', 'stage_changed_at'] as const
-export const DEFAULT_SORT = '-updated_at'
+export const DEFAULT_SORT: CaseSort = '-updated_at'
 
 export interface CaseFilters {
   q: string
@@ -24,7 +25,7 @@ export interface CaseFilters {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
-export function isSort(s: string): boolean {
+export function isSort(s: string): s is CaseSort {
   const name = s.startsWith('-') ? s.slice(1) : s
   return (CASE_SORTS as readonly string[]).includes(name)
 }
@@ -87,11 +88,11 @@ export interface CaseApiQuery {
   restricted?: boolean
   fir_from?: string
   fir_to?: string
-  sort: string
+  sort: CaseSort
 }
 
 export function toApiQuery(f: CaseFilters, limit: number, me: number | null): CaseApiQuery {
-  const out: CaseApiQuery = { limit, offset: f.offset, sort: f.sort || DEFAULT_SORT }
+  const out: CaseApiQuery = { limit, offset: f.offset, sort: isSort(f.sort) ? f.sort : DEFAULT_SORT }
   if (f.q) out.q = f.q
   if (f.stages.length) out.stage = f.stages
   if (f.category) out.category = f.category

@@ -1,11 +1,13 @@
 /** The tasks and deadlines lists: filters ⇄ URL query (a link shares a view) ⇄ API query. */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router'
+import type { DeadlineSort, HearingSort, TaskSort } from '../api/types'
 import { qInt, qString } from '../query'
 import { apiRange, isView, isYmd, type View, type Ymd } from './calendar'
 
 export const TASK_STATUSES = ['open', 'done', 'cancelled'] as const
 export type TaskStatus = (typeof TASK_STATUSES)[number]
-export const TASK_SORTS = ['due_date', '-due_date', 'created_at', '-created_at'] as const
+export const TASK_SORTS = ['due_date', '-due_date', 'created_at', '-created_at'] as const satisfies readonly TaskSort[]
+const isTaskSort = (s: string): s is TaskSort => (TASK_SORTS as readonly string[]).includes(s)
 
 export interface TaskFilters {
   /** 'me': assigned to me (the default for everyone); 'all': everything I may see */
@@ -47,7 +49,7 @@ export function toTaskQuery(f: TaskFilters): LocationQueryRaw {
 export interface TaskApiQuery {
   limit: number
   offset: number
-  sort: string
+  sort: TaskSort
   /** 'me' or a user id */
   assignee_id?: string
   status?: TaskStatus
@@ -56,7 +58,7 @@ export interface TaskApiQuery {
 }
 
 export function taskApiQuery(f: TaskFilters, limit: number): TaskApiQuery {
-  const out: TaskApiQuery = { limit, offset: f.offset, sort: f.sort }
+  const out: TaskApiQuery = { limit, offset: f.offset, sort: isTaskSort(f.sort) ? f.sort : 'due_date' }
   if (f.who === 'me') out.assignee_id = 'me'
   if (f.status) out.status = f.status
   if (f.overdue) out.overdue = true
@@ -114,7 +116,7 @@ export function toDeadlineQuery(f: DeadlineFilters): LocationQueryRaw {
 export interface DeadlineApiQuery {
   limit: number
   offset: number
-  sort: string
+  sort: DeadlineSort
   status?: DeadlineStatus
   overdue?: boolean
   district_id?: number
@@ -177,7 +179,7 @@ export interface HearingApiQuery {
   to: string
   limit: number
   offset: number
-  sort: string
+  sort: HearingSort
   /** a user id or 'me' */
   prosecutor_id?: string
   court_id?: number
