@@ -115,6 +115,16 @@ def test_405_names_every_method_of_the_path(demo: tuple[str, str, Path]) -> None
     assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "POST"}
 
 
+def test_a_feed_token_that_was_never_issued_is_refused_not_a_500(demo: tuple[str, str, Path]) -> None:
+    """The server percent-decodes the path: a token of non-ASCII text reached the hash (ASCII only)
+    and answered 500 (found by `make fuzz`). A token is URL-safe base64 text; anything else is 422."""
+    base = demo[0]
+    for token in ("%ED%97%88E%0D%C2%9DH%1F%03%15m%C2%91%F1%89%82%9E%C3%9C", "%C3%9F5", "a%20b"):
+        r = httpx.get(f"{base}/api/v1/calendar/feeds/{token}.ics", timeout=20)
+        assert r.status_code == 422, (token, r.status_code)
+        assert r.headers["content-type"].startswith("application/problem+json")
+
+
 def test_an_empty_idempotency_key_is_refused(demo: tuple[str, str, Path]) -> None:
     base = demo[0]
     headers = {**_headers(base, "dp.south"), "Idempotency-Key": ""}

@@ -73,7 +73,7 @@ def rotate_feed_url(request: Request, db: DbSession, principal: Authenticated) -
 )
 def feed(
     db: DbSession,
-    token: Annotated[str, Path(description="the secret of a feed URL")],
+    token: Annotated[str, Path(description="the secret of a feed URL", pattern=r"^[A-Za-z0-9_-]{1,128}$")],
 ) -> Response:
     """Only what the feed's owner may read now; a revoked token or a deactivated owner is a 404."""
     return Response(
