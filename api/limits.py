@@ -17,7 +17,7 @@ KIB = 1024
 MIB = 1024 * KIB
 #: room for the multipart framing and the small fields beside the file (as api.documents.intake)
 FORM_ALLOWANCE = 64 * KIB
-_METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -66,8 +66,8 @@ class RequestLimits:
         self.app = app
         self.settings = settings
 
-    def limit_for(self, content_type: bytes) -> int:
-        if content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data":
+    def limit_for(self, media_type: bytes) -> int:
+        if media_type == b"multipart/form-data":
             return self.settings.max_upload_mb * MIB + FORM_ALLOWANCE
         return self.settings.max_body_kb * KIB
 
@@ -79,7 +79,7 @@ class RequestLimits:
         if query and not _well_encoded(query):
             await _refuse(scope, receive, send, NotUtf8("query string"))
             return
-        if scope["method"] not in _METHODS_WITH_BODY:
+        if scope["method"] not in METHODS_WITH_BODY:
             await self.app(scope, receive, send)
             return
         content_type = b""
@@ -89,11 +89,12 @@ class RequestLimits:
                 content_type = value
             elif name == b"content-length":
                 declared = value
-        limit = self.limit_for(content_type)
+        media_type = content_type.split(b";", 1)[0].strip().lower()
+        limit = self.limit_for(media_type)
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await _refuse(scope, receive, send, BodyTooLarge(limit))
             return
-        form = content_type.split(b";", 1)[0].strip().lower() == b"application/x-www-form-urlencoded"
+        form = media_type == b"application/x-www-form-urlencoded"
         received = 0
         buffered = bytearray()
 
@@ -119,12 +120,3 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, exc: StarletteHTTP
     # without the query string: Starlette's Request.url cannot decode one that is not UTF-8
     response = await http_exception_handler(Request({**scope, "query_string": b""}), exc)
     await response(scope, receive, send)
-
-
-def refuse_nul(value: object) -> object:
-    """A field validator for the write schemas (``field_validator("*")(refuse_nul)``): NUL is never
-    text a user meant, PostgreSQL cannot store it in a text column and SQLite would, so it is
-    refused the same way on both, at the field (422)."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value

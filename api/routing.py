@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from api.db import request_session
 from api.errors import AppError, ValidationFailed
 from api.idempotency import service as idempotency
+from api.limits import METHODS_WITH_BODY
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -26,7 +27,7 @@ class UnitOfWorkRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
-            if request.method in _BODY_METHODS and not _streamed(request):
+            if request.method in METHODS_WITH_BODY and not _streamed(request):
                 await request.body()  # in before a slot is taken: a slow sender holds none
             async with _admission(request):
                 return await unit_of_work(request)
@@ -60,7 +61,6 @@ class UnitOfWorkRoute(APIRoute):
 
 #: thread-pool threads left free of requests inside a route (see ``_admission``)
 THREAD_MARGIN = 8
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _streamed(request: Request) -> bool:

@@ -1,4 +1,6 @@
-"""JSON-schema refinements that make the published OpenAPI say what the validators enforce."""
+"""The rules of the API's input schemas in one place: strict types for dates, date-times and
+booleans, the NUL refusal, and JSON-schema refinements that make the published OpenAPI say what
+the validators enforce."""
 
 from __future__ import annotations
 
@@ -81,3 +83,12 @@ def not_null(*names: str) -> Callable[[dict[str, Any]], None]:
             prop.update({**branches[0], **rest} if len(branches) == 1 else {"anyOf": branches, **rest})
 
     return extra
+
+
+def refuse_nul(value: object) -> object:
+    """A field validator for the write schemas (``field_validator("*")(refuse_nul)``): NUL is never
+    text a user meant, PostgreSQL cannot store it in a text column and SQLite would, so it is
+    refused the same way on both, at the field (422)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from api.audit import service
 from api.audit.models import AuditEntry
 from api.audit.schemas import AuditEntryOut
-from api.db import WriteDbSession, audited_read
+from api.db import WriteDbSession
 from api.errors import problem_responses
 from api.pagination import IdQuery, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
@@ -57,14 +57,12 @@ def list_entries(
         }.items()
         if v is not None
     }
-    with audited_read(db):  # a writer from here: a reader's transaction cannot upgrade (SQLite)
-        service.record(
-            db,
-            origin=service.origin_of(request, principal.user_id),
-            action="read",
-            entity_type="audit",
-            details={"filters": filters, "returned": len(rows)},
-        )
+    service.record_read(
+        db,
+        origin=service.origin_of(request, principal.user_id),
+        entity_type="audit",
+        details={"filters": filters, "returned": len(rows)},
+    )
     return Page[AuditEntryOut](
         items=[AuditEntryOut.model_validate(r) for r in rows],
         total=total,

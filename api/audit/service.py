@@ -14,7 +14,7 @@ from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session
 
 from api.audit.models import AuditEntry
-from api.db import utcnow
+from api.db import audited_read, utcnow
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x434D4D53  # "CMMS": serialises audit writers on PostgreSQL until commit
@@ -96,6 +96,29 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
     return append(session, [(origin, Pending(action, entity_type, entity_id, details), utcnow())])[0]
+
+
+def record_read(
+    session: Session,
+    *,
+    origin: Origin,
+    entity_type: str,
+    entity_id: Any = None,
+    details: dict[str, Any] | None = None,
+    action: str = "read",
+) -> AuditEntry:
+    """The entry of an audited read (a read of personal data, a download, the audit log itself),
+    written before the answer in a short write transaction of its own when the request only reads
+    (``api.db.audited_read``: on SQLite a reader's transaction cannot become a writer)."""
+    with audited_read(session):
+        return record(
+            session,
+            origin=origin,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            details=details,
+        )
 
 
 def lock_writers(session: Session) -> None:

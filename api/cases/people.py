@@ -17,7 +17,7 @@ from api.cases.access import get_readable, get_writable, readable_filter
 from api.cases.models import Case, CaseParty, Person
 from api.cases.schemas import PartyIn, PartyUpdate, PersonIn
 from api.concurrency import check_if_match
-from api.db import audited_read, utcnow
+from api.db import utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.permissions import Perm, Principal
 from api.search import service as search
@@ -128,15 +128,13 @@ def parties_query(
 ) -> Select[tuple[CaseParty]]:
     """The people of a readable case (404 otherwise); the read of personal data is audited."""
     case = get_readable(session, principal, case_id)
-    with audited_read(session):  # a writer from here: a reader's transaction cannot upgrade (SQLite)
-        audit.record(
-            session,
-            origin=origin,
-            action="read",
-            entity_type="case",
-            entity_id=case.id,
-            details={"part": "people", **({"restricted": True} if case.restricted else {})},
-        )
+    audit.record_read(
+        session,
+        origin=origin,
+        entity_type="case",
+        entity_id=case.id,
+        details={"part": "people", **({"restricted": True} if case.restricted else {})},
+    )
     return select(CaseParty).where(CaseParty.case_id == case_id)
 
 

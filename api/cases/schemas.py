@@ -5,9 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.limits import refuse_nul
 from api.pagination import MAX_ID
-from api.schema_rules import IsoDate, not_null
+from api.schema_rules import IsoDate, not_null, refuse_nul
 
 Category = Literal["ata", "ordinary", "special"]
 Stage = Literal[

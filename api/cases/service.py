@@ -353,15 +353,13 @@ def read_case(session: Session, *, principal: Principal, case_id: int, origin: a
     if log is not None:
         log.add(origin, audit.Pending("read", "case", case.id))
         return case
-    with db.audited_read(session):  # the entry in its own short write transaction
-        audit.record(
-            session,
-            origin=origin,
-            action="read",
-            entity_type="case",
-            entity_id=case.id,
-            details={"restricted": case.restricted} if case.restricted else None,
-        )
+    audit.record_read(
+        session,
+        origin=origin,
+        entity_type="case",
+        entity_id=case.id,
+        details={"restricted": case.restricted} if case.restricted else None,
+    )
     return case
 
 

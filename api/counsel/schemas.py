@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.limits import refuse_nul
 from api.pagination import MAX_ID
+from api.schema_rules import refuse_nul
 
 #: at most this many cases move in one bulk reassignment (split bigger moves by case_ids or role)
 MAX_REASSIGN = 5_000

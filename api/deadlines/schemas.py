@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.limits import refuse_nul
+from api.schema_rules import refuse_nul
 
 Status = Literal["open", "met", "waived"]
 

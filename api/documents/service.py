@@ -22,7 +22,7 @@ from api.cases import service as cases_service
 from api.cases.access import get_readable, get_writable, in_inner_circle
 from api.cases.models import Case, CaseParty, Charge, Person, PoliceReport, ScrutinyReview
 from api.config import get_settings
-from api.db import audited_read, utcnow
+from api.db import utcnow
 from api.documents import files, memo, textract
 from api.documents.intake import StagedUpload, Stager
 from api.documents.models import Document
@@ -116,15 +116,14 @@ def get_document(session: Session, *, principal: Principal, document_id: int) ->
 def download(session: Session, *, principal: Principal, document_id: int, origin: audit.Origin) -> Document:
     """The document whose bytes the caller may fetch; the download is audited."""
     doc, case = _readable_document(session, principal, document_id)
-    with audited_read(session):  # a writer from here: a reader's transaction cannot upgrade (SQLite)
-        audit.record(
-            session,
-            origin=origin,
-            action="download",
-            entity_type="document",
-            entity_id=doc.id,
-            details={"case_id": case.id, "sha256": doc.sha256, "confidential": doc.confidential},
-        )
+    audit.record_read(
+        session,
+        origin=origin,
+        action="download",
+        entity_type="document",
+        entity_id=doc.id,
+        details={"case_id": case.id, "sha256": doc.sha256, "confidential": doc.confidential},
+    )
     return doc
 
 

@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.limits import refuse_nul
 from api.pagination import MAX_ID
-from api.schema_rules import Instant, IsoDate, not_null
+from api.schema_rules import Instant, IsoDate, not_null, refuse_nul
 
 Purpose = Literal[
     "copies",

@@ -6,9 +6,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.deadlines.service import EVENTS as DEADLINE_EVENTS
-from api.limits import refuse_nul
 from api.pagination import MAX_ID
-from api.schema_rules import IsoDate
+from api.schema_rules import IsoDate, refuse_nul
 
 Flag = Literal["yes", "no", "depends", "check", "with permission", "n/a"]
 CourtType = Literal[

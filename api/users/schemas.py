@@ -5,10 +5,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.limits import refuse_nul
 from api.pagination import MAX_ID
 from api.permissions import Role
-from api.schema_rules import Lax
+from api.schema_rules import Lax, refuse_nul
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
 
