@@ -18,7 +18,7 @@ from api.deadlines.models import CaseDeadline
 from api.hearings.models import Hearing
 from api.monitoring import service as monitoring
 from api.permissions import Principal, Role
-from api.reference.models import Court, DeadlineRule
+from api.reference.models import AdjournmentReason, Court, DeadlineRule
 from tests.test_cases_support import file_case, set_stage
 
 TZ = ZoneInfo(get_settings().timezone)
@@ -285,6 +285,22 @@ def test_the_lists_behind_the_figures(client, world):
         c["H"].number: (4, 1),
         c["R2"].number: (10, 1),
     }
+
+
+def test_an_adjournment_row_names_its_reason_in_both_languages(client, db, world):
+    """The list gives the reason's words (English and Urdu) beside its code, for the screen."""
+    reason = db.scalar(select(AdjournmentReason).where(AdjournmentReason.code == "PROSECUTOR_ABSENT"))
+    assert reason is not None and reason.label_ur
+    hearing = db.scalar(select(Hearing).where(Hearing.outcome == "adjourned").limit(1))
+    hearing.adjournment_reason = reason.code
+    db.flush()
+    rows = _list(client, world, "dp", "prosecution-adjournments")["items"]
+    named = [r["detail"] for r in rows if r["detail"]["item_id"] == hearing.id]
+    assert [(d["label"], d["reason_label"], d["reason_label_ur"]) for d in named] == [
+        (reason.code, reason.label, reason.label_ur)
+    ]
+    unknown = [r["detail"] for r in rows if r["detail"]["label"] == "prosecutor_absent"]
+    assert unknown and all(d["reason_label"] is None and d["reason_label_ur"] is None for d in unknown)
 
 
 def test_monitors_see_figures_and_numbers_without_restricted_cases_or_titles(client, world):

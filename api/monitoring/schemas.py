@@ -57,6 +57,8 @@ class RowDetail(BaseModel):
     at: dt.datetime | None = Field(None, description="the hearing's start (last hearing for stalled cases)")
     days: int | None = Field(None, description="days overdue / since the last hearing / since the return")
     label: str | None = Field(None, description="the deadline rule's code / the adjournment reason code")
+    reason_label: str | None = Field(None, description="the adjournment reason, in words (English)")
+    reason_label_ur: str | None = Field(None, description="the adjournment reason, in words (Urdu)")
     court: str | None = None
     prosecutor_id: int | None = None
     prosecutor_name: str | None = None

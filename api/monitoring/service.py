@@ -32,7 +32,7 @@ from api.errors import Forbidden, NotFound
 from api.hearings.models import Hearing
 from api.pagination import PageParams, paginate
 from api.permissions import Principal, Role, sees_sensitive_fields
-from api.reference.models import Court, DeadlineRule, District
+from api.reference.models import AdjournmentReason, Court, DeadlineRule, District
 from api.users.models import User
 
 Figure = Literal[
@@ -361,6 +361,19 @@ def _details(session: Session, figure: Figure, items: list[Any], clock: Clock) -
             ).all()
         )
         names = _names(session, (h.prosecutor_id for h in items if h.prosecutor_id is not None))
+        codes = {h.adjournment_reason for h in items if h.adjournment_reason}
+        reasons = (
+            {  # code → (label, label in Urdu)
+                code: (label, label_ur)
+                for code, label, label_ur in session.execute(
+                    select(AdjournmentReason.code, AdjournmentReason.label, AdjournmentReason.label_ur).where(
+                        AdjournmentReason.code.in_(codes)
+                    )
+                )
+            }
+            if codes
+            else {}
+        )
         return [
             {
                 "item_id": h.id,
@@ -370,6 +383,8 @@ def _details(session: Session, figure: Figure, items: list[Any], clock: Clock) -
                 if figure == "prosecution-adjournments"
                 else courts.get(h.court_id),
                 "court": courts.get(h.court_id),
+                "reason_label": reasons.get(h.adjournment_reason, (None, None))[0],
+                "reason_label_ur": reasons.get(h.adjournment_reason, (None, None))[1],
                 "prosecutor_id": h.prosecutor_id,
                 "prosecutor_name": names.get(h.prosecutor_id) if h.prosecutor_id is not None else None,
             }

@@ -4131,6 +4131,16 @@ export interface components {
              * @description the deadline rule's code / the adjournment reason code
              */
             label?: string | null;
+            /**
+             * Reason Label
+             * @description the adjournment reason, in words (English)
+             */
+            reason_label?: string | null;
+            /**
+             * Reason Label Ur
+             * @description the adjournment reason, in words (Urdu)
+             */
+            reason_label_ur?: string | null;
             /** Court */
             court?: string | null;
             /** Prosecutor Id */
