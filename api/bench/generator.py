@@ -99,7 +99,6 @@ STAGE_MIX: tuple[dict[str, int], ...] = (
     },
 )
 CUSTODY_MIX = {"arrested": 10, "judicial_custody": 30, "on_bail": 40, "absconding": 12, "not_arrested": 8}
-OUTCOME_REASONS = ("convicted", "acquitted", "compounded", "withdrawn")
 
 #: hearings before today by stage: (at least, up to that many more); about 5 per trial case with
 #: the next date of the open ones
@@ -168,6 +167,17 @@ class Picker:
         return self.items[bisect.bisect_right(self.cum, self.rnd.random() * self.total)]
 
 
+def _name_pool(given: list[tuple[str, str]]) -> list[tuple[str, str, str, str, str, str]]:
+    """Every given name with every surname: (name, Urdu name, surname, words of both names, words
+    of the surname, words of the name), the words as ``normalise`` leaves them."""
+    surnames = [(s, su, normalise(s)) for s, su in names.SURNAMES]
+    return [
+        (f"{g} {s}", f"{gu} {su}", s, f"{gn} {sn} {normalise(gu + ' ' + su)}", sn, f"{gn} {sn}")
+        for g, gu, gn in [(g, gu, normalise(g)) for g, gu in given]
+        for s, su, sn in surnames
+    ]
+
+
 #: values for NOT NULL columns a part does not produce (added to a table after this generator)
 FILL: dict[str, Any] = {"version": 1}
 
@@ -203,7 +213,8 @@ class Part:
 
     def select(self, present: dict[str, bool], ref: Callable[[str, str], str]) -> tuple[tuple[str, ...], str]:
         """The table's columns to write and the SELECT list over the shard producing them."""
-        extra = [c for c, required in present.items() if required and c not in self.targets]
+        targets = self.targets
+        extra = [c for c, required in present.items() if required and c not in targets]
         missing = [c for c in extra if c not in FILL]
         if missing:
             raise RuntimeError(
@@ -211,7 +222,7 @@ class Part:
             )
         cols: list[str] = []
         exprs: list[str] = []
-        for c in self.targets:
+        for c in targets:
             if c not in present:
                 continue
             cols.append(c)
@@ -260,7 +271,8 @@ class Load:
 
 
 class Writer:
-    dialect = ""
+    #: what follows a UTC timestamp's text in a column (PostgreSQL: the zone, for timestamptz)
+    utc_suffix = ""
 
     def __init__(self) -> None:
         self.clock = Clock()
@@ -299,13 +311,12 @@ class Writer:
         raise NotImplementedError
 
     def ts(self, dt: datetime) -> str:
-        raise NotImplementedError
+        return dt.strftime("%Y-%m-%d %H:%M:%S.%f") + self.utc_suffix
 
 
 class SqliteWriter(Writer):
     """Shards copied with ``INSERT … SELECT`` from an attached file; bulk pragmas while loading."""
 
-    dialect = "sqlite"
     #: FTS5 settings while loading (one segment per shard, no merging until ``optimize``)
     FTS_LOAD = {"automerge": 0, "crisismerge": 256, "hashsize": 512 * 1024 * 1024}
     FTS_DEFAULTS = {"automerge": 4, "crisismerge": 16, "hashsize": 1024 * 1024}
@@ -442,14 +453,11 @@ class SqliteWriter(Writer):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.conn.close()
 
-    def ts(self, dt: datetime) -> str:
-        return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-
 
 class PostgresWriter(Writer):
     """COPY FROM STDIN per table and shard; the search rows go through to_tsvector in SQL."""
 
-    dialect = "postgresql"
+    utc_suffix = "+00"
     SEQUENCES = ("persons", "cases", "case_parties", "case_charges", "case_events", "police_reports",
                  "scrutiny_reviews", "case_assignments", "users", "hearings", "case_deadlines", "tasks")  # fmt: skip
 
@@ -513,7 +521,7 @@ class PostgresWriter(Writer):
             "AND NOT x.indisprimary AND NOT x.indisunique ORDER BY i.relname",
             ([*tables, "case_search"],),
         )
-        self.indexes = [(name, sql) for name, sql in self.cur.fetchall()]
+        self.indexes = list(self.cur.fetchall())
         for name, _sql in self.indexes:
             self.cur.execute(f'DROP INDEX "{name}"')
         self.conn.commit()
@@ -572,9 +580,6 @@ class PostgresWriter(Writer):
             self.cur.execute("RESET session_replication_role")
             self.cur.execute("ANALYZE")
             self.raw.close()
-
-    def ts(self, dt: datetime) -> str:
-        return dt.strftime("%Y-%m-%d %H:%M:%S.%f+00")
 
 
 # --- the parts ------------------------------------------------------------------------------
@@ -703,10 +708,6 @@ class Stats:
     schedules: bool = True
 
 
-def _norm_words(text: str) -> str:
-    return normalise(text)
-
-
 class Generator:
     def __init__(self, w: Writer, *, seed: int, cases: int, today: date, schedules: bool = True) -> None:
         self.w = w
@@ -715,7 +716,6 @@ class Generator:
         self.today = today
         self.present = w.tables()
         self.n = cases
-        self.schedules = schedules
         self.parts = [p for p in PARTS if p.table in self.present and (schedules or not p.schedule)]
         self.ids = {
             p.table: int(w.scalar(f"SELECT coalesce(max(id), 0) FROM {p.table}") or 0) + 1  # noqa: S608
@@ -731,21 +731,24 @@ class Generator:
             raise RuntimeError("no police stations: run `cmms migrate` first (it loads reference data)")
         self.stations = stations
         self.districts = districts
+        #: cases and bench prosecutors are spread over the districts by these weights
+        self.district_weights = {d: len(s) + 2 for d, s in sorted(stations.items())}
         courts: dict[tuple[Any, str], list[int]] = defaultdict(list)
-        court_names: dict[int, str] = {}
-        for cid, did, ctype, prov, cname in w.all(
-            "SELECT id, district_id, court_type, province, name FROM courts ORDER BY id"
+        self.court_ids: list[int] = []
+        for cid, did, ctype, prov in w.all(
+            "SELECT id, district_id, court_type, province FROM courts ORDER BY id"
         ):
-            court_names[cid] = cname
+            self.court_ids.append(cid)
             kind = "ata" if ctype == "anti_terrorism" else "ordinary" if ctype in (
                 "sessions", "additional_sessions", "judicial_magistrate", "special") else None  # fmt: skip
             if kind:
                 courts[(did, kind)].append(cid)
                 courts[(prov, kind)].append(cid)
         self.courts = courts
-        self.court_names = court_names
         offences = w.all("SELECT id, statute, section FROM offences ORDER BY id")
-        self.off = {o[0]: (o[1], o[2]) for o in offences}
+        #: each offence as a case title cites it, and its words in the search document
+        self.sec_text = {oid: f"{statute} {section}" for oid, statute, section in offences}
+        self.sec_norm = {oid: normalise(text) for oid, text in self.sec_text.items()}
         self.ata_offences = [o[0] for o in offences if o[1] == "ATA"]
         self.ppc = [o[0] for o in offences if o[1] == "PPC" and o[2] not in ("34", "109", "114", "120-B")]
         self.ppc34 = next((o[0] for o in offences if o[1] == "PPC" and o[2] == "34"), None)
@@ -780,6 +783,7 @@ class Generator:
         self.prosecutors: dict[int, list[int]] = defaultdict(list)
         self.officers: dict[int, list[tuple[int, str]]] = {}
         self.stats = Stats(schedules=schedules)
+        self._columns: dict[str, dict[str, bool]] = {}
 
     # ids
     def next_id(self, table: str) -> int:
@@ -791,8 +795,9 @@ class Generator:
         first = "4" if province == "Sindh" else "1"
         return f"{first}{self.rnd.randrange(10**11, 10**12)}{self.rnd.randrange(1, 10)}"
 
-    # reference pools created up front: police officers per station, bench prosecutors per district
     def prepare(self, now_ts: str, password_hash: str) -> None:
+        """The reference pools, written up front (police officers per station, bench prosecutors
+        per district), and the lookup tables of ``plan`` and ``batch``."""
         w = self.w
         persons = []
         for did, sts in self.stations.items():
@@ -807,7 +812,7 @@ class Generator:
                         (pid, f"{given[0]} {sur[0]}", f"{given[1]} {sur[1]}", None, cnic,
                          "male", self.rnd.randrange(1965, 2000), None, None, now_ts)
                     )  # fmt: skip
-                    pool.append((pid, _norm_words(f"{given[0]} {sur[0]} {given[1]} {sur[1]} {cnic}")))
+                    pool.append((pid, normalise(f"{given[0]} {sur[0]} {given[1]} {sur[1]} {cnic}")))
                 self.officers[sid] = pool
         w.insert("persons", PERSON_COLS, persons)
         self.stats.rows["persons"] += len(persons)
@@ -817,11 +822,10 @@ class Generator:
             "WHERE r.role = 'prosecutor' AND u.is_active AND u.district_id IS NOT NULL ORDER BY u.id"
         ):
             self.prosecutors[did].append(uid)
-        weights = {d: len(s) + 2 for d, s in self.stations.items()}
-        total = sum(weights.values())
+        total = sum(self.district_weights.values())
         existing = {r[0] for r in w.all("SELECT username FROM users WHERE username LIKE 'bench.%'")}
         users, roles = [], []
-        for did, wt in sorted(weights.items()):
+        for did, wt in self.district_weights.items():
             want = max(2, round(self.n * wt / total / 1500))
             code = self.districts[did][0].lower()
             for k in range(1, want + 1):
@@ -847,21 +851,8 @@ class Generator:
         self.stats.users = len(users)
         # precomputed pieces for the hot loop; each with its words as ``normalise`` leaves them, so
         # the search document is joined from pieces instead of run through the regex per case
-        sur_norm = [_norm_words(s) for s, _ in names.SURNAMES]
-        # (name, Urdu name, surname, words of both names, words of the surname, words of the name)
-        self.male = [
-            (f"{g} {s}", f"{gu} {su}", s, f"{_norm_words(g)} {sn} {_norm_words(gu + ' ' + su)}", sn,
-             f"{_norm_words(g)} {sn}")
-            for g, gu in names.MALE
-            for (s, su), sn in zip(names.SURNAMES, sur_norm, strict=True)
-        ]  # fmt: skip
-        self.female = [
-            (f"{g} {s}", f"{gu} {su}", s, f"{_norm_words(g)} {sn} {_norm_words(gu + ' ' + su)}", sn,
-             f"{_norm_words(g)} {sn}")
-            for g, gu in names.FEMALE
-            for (s, su), sn in zip(names.SURNAMES, sur_norm, strict=True)
-        ]  # fmt: skip
-        self.fathers = [(g, _norm_words(g)) for g, _ in names.MALE]
+        self.male, self.female = _name_pool(names.MALE), _name_pool(names.FEMALE)
+        self.fathers = [(g, normalise(g)) for g, _ in names.MALE]
         self.court_pools = {
             (did, kind): self.courts.get((did, kind))
             or self.courts.get((self.districts[did][1], kind))
@@ -872,8 +863,21 @@ class Generator:
         # the presiding officer of each court (one name per court, stable for the run)
         self.judges = {
             cid: f"{self.rnd.choice(names.MALE)[0]} {self.rnd.choice(names.SURNAMES)[0]}"
-            for cid in sorted(self.court_names)
+            for cid in sorted(self.court_ids)
         }
+        # the calendar by day offset from START (``day_base`` days before it to 120 after today):
+        # ISO date, year, 1 on a Sunday
+        span = (self.today - START).days
+        self.day_base = 60
+        days = [START + timedelta(days=i - self.day_base) for i in range(span + self.day_base + 120)]
+        self.day = [d.isoformat() for d in days]
+        self.years = [d.year for d in days]
+        self.sunday = [1 if d.weekday() == 6 else 0 for d in days]
+        self.district_norm = {did: normalise(code) for did, (code, _p) in self.districts.items()}
+        self.station_names = {
+            sid: (name, normalise(name)) for sts in self.stations.values() for sid, name in sts
+        }
+        self.moves = self._transitions()
 
     def plan(self) -> list[tuple[int, int, int, int, int, int, int, int]]:
         """Every case's skeleton, in filing order: (id, filing day offset, second of the day,
@@ -882,7 +886,7 @@ class Generator:
         rand = rnd.random
         span = (self.today - START).days
         offsets = sorted(int(span * rand() ** 0.7) for _ in range(self.n))
-        weights = {d: len(s) + 2 for d, s in sorted(self.stations.items())}
+        weights = self.district_weights
         dists = rnd.choices(list(weights), cum_weights=list(itertools.accumulate(weights.values())), k=self.n)
         years = self.years
         base = self.day_base
@@ -906,14 +910,14 @@ class Generator:
 
     def batch(self, skeleton: list[tuple[int, ...]], rnd: random.Random) -> dict[str, list[tuple[Any, ...]]]:
         """Rows of a batch of cases (shard-local ids for everything but cases)."""
-        out: dict[str, list[tuple[Any, ...]]] = {p.table: [] for p in PARTS}
+        out: dict[str, list[tuple[Any, ...]]] = {table: [] for table in (*(p.table for p in PARTS), "search")}
         # NULL is written as N (an empty string) and booleans as 0/1: sqlite3 binds str and int
         # directly but sends None and bool through its adapter lookup, 2-3 times slower per row
         N = ""
-        out["search"] = []
         rand = rnd.random
-        ids = dict(self.ids)
-        suffix = "+00" if self.w.dialect == "postgresql" else ""
+        #: the next shard-local id of each table
+        new_id = {table: itertools.count(first).__next__ for table, first in self.ids.items()}
+        suffix = self.w.utc_suffix
         day, base, sunday = self.day, self.day_base, self.sunday
         persons, parties, charges = out["persons"], out["case_parties"], out["case_charges"]
         cases, reports, reviews = out["cases"], out["police_reports"], out["scrutiny_reviews"]
@@ -941,12 +945,13 @@ class Generator:
         r_ata_decision = rules.get("ATA_19_7_DECISION")
         judges, districts, officers = self.judges, self.districts, self.officers
         sec_text, sec_norm, moves, court_pools = self.sec_text, self.sec_norm, self.moves, self.court_pools
-        prosecutors = self.prosecutors
+        prosecutors, district_norm, station_names = self.prosecutors, self.district_norm, self.station_names
+        ata_offences, ppc, ppc34, special = self.ata_offences, self.ppc, self.ppc34, self.special
         case_tasks, n_case_tasks = names.CASE_TASKS, len(names.CASE_TASKS)
         for cid, off, sec, did, sid, fir_off, seq, fir in skeleton:
             code, province = districts[did]
-            dnorm = self.district_norm[did]
-            station, station_norm = self.station_names[sid]
+            dnorm = district_norm[did]
+            station, station_norm = station_names[sid]
             hh, rem = divmod(sec, 3600)
             clock = f"{hh:02d}:{rem // 60:02d}:{rem % 60:02d}.000000{suffix}"
             filed_day = day[off + base]
@@ -984,8 +989,7 @@ class Generator:
                 )
                 fa, fa_norm = fathers[int(rand() * nfathers)]
                 cnic = f"{4 if sindh else 1}{int(rand() * 1e12):012d}" if rand() < 0.85 else N
-                pid = ids["persons"]
-                ids["persons"] = pid + 1
+                pid = new_id["persons"]()
                 persons.append((pid, name, name_ur, f"{fa} {sur}", cnic, "female" if fem else "male",
                                 1955 + int(rand() * 50), N, N, created_ts))  # fmt: skip
                 text.append(
@@ -993,8 +997,7 @@ class Generator:
                     if cnic
                     else f"{name_norm} {fa_norm} {sur_norm}"
                 )
-                party = ids["case_parties"]
-                ids["case_parties"] = party + 1
+                party = new_id["case_parties"]()
                 custody = "absconding" if stage == "dormant" else custody_pick()
                 parties.append((party, cid, pid, "accused", custody, 18 + int(rand() * 47), N, N, 0,
                                 N, N, N, created_ts, 1))  # fmt: skip
@@ -1012,12 +1015,10 @@ class Generator:
                 )
                 fa, fa_norm = fathers[int(rand() * nfathers)]
                 cnic = f"{4 if sindh else 1}{int(rand() * 1e12):012d}"
-                pid = ids["persons"]
-                ids["persons"] = pid + 1
+                pid = new_id["persons"]()
                 persons.append((pid, name, name_ur, f"{fa} {sur}", cnic, "female" if fem else "male",
                                 1950 + int(rand() * 55), N, N, created_ts))  # fmt: skip
-                party = ids["case_parties"]
-                ids["case_parties"] = party + 1
+                party = new_id["case_parties"]()
                 protected = 1 if role == "witness" and rand() < 0.02 else 0
                 if not protected:  # protected witnesses are not searchable by name
                     text.append(f"{name_norm} {fa_norm} {sur_norm} {cnic}")
@@ -1028,53 +1029,45 @@ class Generator:
             # the investigation officer (and often a police witness) from the station's pool
             pool_o = officers[sid]
             io, io_text = pool_o[int(rand() * len(pool_o))]
-            party = ids["case_parties"]
-            ids["case_parties"] = party + 1
+            party = new_id["case_parties"]()
             parties.append((party, cid, io, "investigation_officer", N, N, N, N, 0,
                             ranks[int(rand() * len(ranks))], f"PS {station}", N, created_ts, 1))  # fmt: skip
             text.append(io_text)
             if rand() < 0.3:
                 pw, pw_text = pool_o[int(rand() * len(pool_o))]
-                party = ids["case_parties"]
-                ids["case_parties"] = party + 1
+                party = new_id["case_parties"]()
                 parties.append((party, cid, pw, "witness", N, N, "police", wstatus, 0,
                                 ranks[int(rand() * len(ranks))], f"PS {station}", N, created_ts, 1))  # fmt: skip
                 text.append(pw_text)
                 witness = witness or party
             # offences
             if category == "ata":
-                picks = [
-                    self.ata_offences[int(rand() * len(self.ata_offences))],
-                    self.ppc[int(rand() * len(self.ppc))],
-                ]
-            elif category == "special" and self.special:
-                picks = [self.special[int(rand() * len(self.special))]]
+                picks = [ata_offences[int(rand() * len(ata_offences))], ppc[int(rand() * len(ppc))]]
+            elif category == "special" and special:
+                picks = [special[int(rand() * len(special))]]
             else:
-                picks = [self.ppc[int(rand() * len(self.ppc))]]
+                picks = [ppc[int(rand() * len(ppc))]]
                 if rand() < 0.5:
-                    extra = self.ppc[int(rand() * len(self.ppc))]
+                    extra = ppc[int(rand() * len(ppc))]
                     if extra != picks[0]:
                         picks.append(extra)
-            if n_accused > 1 and self.ppc34 and rand() < 0.8:
-                picks.append(self.ppc34)
+            if n_accused > 1 and ppc34 and rand() < 0.8:
+                picks.append(ppc34)
+            first_party, first_name, first_norm = accused[0]
             sections = []
             snorm = []
             for oid in picks:
                 sections.append(sec_text[oid])
                 snorm.append(sec_norm[oid])
-                cg = ids["case_charges"]
-                ids["case_charges"] = cg + 1
-                charges.append(
-                    (cg, cid, oid, accused[0][0] if rand() < 0.3 else N, "fir", created_ts, creator)
-                )
-            first = accused[0][1] + (f" and {n_accused - 1} other(s)" if n_accused > 1 else "")
-            title = f"State v. {first} ({', '.join(sections[:4])})"[:300]
-            first_norm = accused[0][2] + (f" and {n_accused - 1} other s" if n_accused > 1 else "")
+                cg = new_id["case_charges"]()
+                charges.append((cg, cid, oid, first_party if rand() < 0.3 else N, "fir", created_ts, creator))
+            others = f" and {n_accused - 1} other(s)" if n_accused > 1 else ""
+            title = f"State v. {first_name}{others} ({', '.join(sections[:4])})"[:300]
+            others_norm = f" and {n_accused - 1} other s" if n_accused > 1 else ""
             ctd = f"CTD-{fir}/{fir_year}" if category == "ata" else N
             ccn = f"S.C. No. {seq}/{year}" if trial and stage != "filed" else N
             fir_no = str(fir)
-            accused_name = accused[0][1]
-            facts = f"The complainant reported that the accused {accused_name} committed the offence {places[int(rand() * len(places))]}."
+            facts = f"The complainant reported that the accused {first_name} committed the offence {places[int(rand() * len(places))]}."
             # the text of api.search.service.document_of, normalised as index_case stores it (the
             # pieces are normalised already: the same words as ``normalise`` of the whole)
             sections_norm = " ".join(snorm)
@@ -1084,22 +1077,20 @@ class Generator:
                     f"{dnorm} {year} {seq:06d} {fir_no} {fir_no} {fir_year} {station_norm}"
                     + (f" ctd {fir_no} {fir_year}" if ctd else "")
                     + (f" s c no {seq} {year}" if ccn else "")
-                    + f" state v {first_norm} {' '.join(snorm[:4])} {' '.join(text)} {sections_norm} cmmsd{did}z",
+                    + f" state v {first_norm}{others_norm} {' '.join(snorm[:4])} {' '.join(text)} {sections_norm} cmmsd{did}z",
                 )
             )
             # police report and scrutiny
-            rep = None
-            rec_off = None
+            rep = rec_off = None
+            received = N
             if stage != "intake":
-                rep = ids["police_reports"]
-                ids["police_reports"] = rep + 1
+                rep = new_id["police_reports"]()
                 rec_off = min(today_off, fir_off + 14 + int(rand() * 30))
                 received = day[rec_off + base]
                 kind = "final" if stage != "scrutiny" or rand() < 0.7 else "interim"
                 reports.append((rep, cid, kind, received, N, created_ts, creator))
                 if returns and do_reviews:
-                    rv = ids["scrutiny_reviews"]
-                    ids["scrutiny_reviews"] = rv + 1
+                    rv = new_id["scrutiny_reviews"]()
                     reviews.append((rv, cid, rep, "defective_returned", '["incomplete_challan"]', received, N,
                                     N, N, changed_ts))  # fmt: skip
             # the team and the timeline (1-5 events)
@@ -1113,11 +1104,9 @@ class Generator:
                 if rand() < 0.1:
                     prev = pool[int(rand() * len(pool))]
                     if prev != lead:
-                        a = ids["case_assignments"]
-                        ids["case_assignments"] = a + 1
+                        a = new_id["case_assignments"]()
                         assigns.append((a, cid, prev, "lead", created_ts, changed_ts, N, "transferred"))
-                a = ids["case_assignments"]
-                ids["case_assignments"] = a + 1
+                a = new_id["case_assignments"]()
                 assigns.append((a, cid, lead, "lead", created_ts, N, N, N))
                 ev.append(
                     (created_ts, "assignment", "Prosecutor assigned as lead", f'{{"prosecutor_id": {lead}}}')
@@ -1128,8 +1117,7 @@ class Generator:
                 for summary, details in mv[len(mv) - take :]:
                     ev.append((changed_ts, "transition", summary, details))
             for at, kind, summary, details in ev:
-                e = ids["case_events"]
-                ids["case_events"] = e + 1
+                e = new_id["case_events"]()
                 events.append((e, cid, at, creator, kind, summary, details))
             # hearings: the first in court after filing, the latest ones every 2-6 weeks up to the
             # stage change (decided) or to recently, and the next date of an open trial
@@ -1165,11 +1153,10 @@ class Generator:
                 count = len(dates) + (1 if open_trial else 0)
                 judge = judges.get(court, N)
                 pros = lead or N
-                h0 = ids["hearings"]
                 created = f"{day[filed_off + base]} 06:00:00.000000{suffix}"
                 last = len(dates) - 1
                 for i, o in enumerate(dates):
-                    hid = h0 + i
+                    hid = new_id["hearings"]()
                     hday = day[o + base]
                     if decided and i == last:
                         purpose, outcome = "judgment", "decided"
@@ -1206,46 +1193,41 @@ class Generator:
                     next_hearing = f"{day[o + base]} {SLOTS[int(rand() * 8)]}{suffix}"
                     purpose = purposes[-1] if rand() >= 0.06 else "bail"
                     hearings.append(
-                        (h0 + len(dates), cid, did, court, judge, next_hearing, purpose, pros, N, N, N,
+                        (new_id["hearings"](), cid, did, court, judge, next_hearing, purpose, pros, N, N, N,
                          N, N, N, N, created, creator, created, 1)
                     )  # fmt: skip
-                ids["hearings"] = h0 + count
             # statutory deadlines (the clocks api.deadlines computes from the FIR, the report and
             # the filing; working days skip Sundays only, not holidays)
             if do_deadlines:
                 has_report = rec_off is not None
-                met = day[rec_off + base] if has_report else N
+                met = received
                 status = "met" if has_report else "open"
                 for rid, days in ((r_inv, 14), (r_interim, 17)):
                     if rid is not None:
-                        d = ids["case_deadlines"]
-                        ids["case_deadlines"] = d + 1
+                        d = new_id["case_deadlines"]()
                         deadlines.append((d, cid, did, rid, "case", N, fir_day, day[fir_off + days + base],
                                           status, met, N, created_ts, 1))  # fmt: skip
                 if category == "ata" and r_ata_inv is not None:
-                    d = ids["case_deadlines"]
-                    ids["case_deadlines"] = d + 1
+                    d = new_id["case_deadlines"]()
                     due = fir_off + 35 - sunday[fir_off + base]  # 30 working days: 5 weeks of 6
                     deadlines.append((d, cid, did, r_ata_inv, "case", N, fir_day, day[due + base], status, met,
                                       N, created_ts, 1))  # fmt: skip
                 if has_report and r_scrutiny is not None:
-                    d = ids["case_deadlines"]
-                    ids["case_deadlines"] = d + 1
+                    d = new_id["case_deadlines"]()
                     if stage == "scrutiny":
                         st, decided_on = "open", N
                     else:
                         st, decided_on = "met", day[min(today_off, rec_off + int(rand() * 6)) + base]
-                    deadlines.append((d, cid, did, r_scrutiny, N, rep, day[rec_off + base],
+                    deadlines.append((d, cid, did, r_scrutiny, N, rep, received,
                                       day[rec_off + 3 + base], st, decided_on, N, created_ts, 1))  # fmt: skip
+                # an ATA case's court is an anti-terrorism court (its pool holds no other), if any
                 if (
                     category == "ata"
                     and r_ata_decision is not None
                     and filed_off is not None
                     and court is not None
-                    and court in self.ata_courts
                 ):
-                    d = ids["case_deadlines"]
-                    ids["case_deadlines"] = d + 1
+                    d = new_id["case_deadlines"]()
                     st, decided_on = ("met", judgment) if judgment else ("open", N)
                     deadlines.append((d, cid, did, r_ata_decision, "filed", N, day[filed_off + base],
                                       day[filed_off + 7 + base], st, decided_on, N, changed_ts, 1))  # fmt: skip
@@ -1266,8 +1248,7 @@ class Generator:
                 checklist = json.dumps(
                     [{"text": t, "done": st == "done" or rand() < 0.3} for t in items], ensure_ascii=False
                 )
-                t_id = ids["tasks"]
-                ids["tasks"] = t_id + 1
+                t_id = new_id["tasks"]()
                 tasks.append((t_id, cid, did, task_title, N, lead, day[due_off + base], st, checklist, done_ts,
                               changed_ts, creator, done_ts or changed_ts, 1))  # fmt: skip
             cases.append(
@@ -1417,20 +1398,6 @@ class Generator:
         now_ts = self.w.ts(now)
         with clock("prepare"):
             self.prepare(now_ts, hash_password(DEMO_PASSWORD))
-            span = (self.today - START).days
-            self.day_base = 60
-            days = [START + timedelta(days=i - self.day_base) for i in range(span + self.day_base + 120)]
-            self.day = [d.isoformat() for d in days]
-            self.years = [d.year for d in days]
-            self.sunday = [1 if d.weekday() == 6 else 0 for d in days]
-            self.sec_text = {oid: f"{st} {sec}" for oid, (st, sec) in self.off.items()}
-            self.sec_norm = {oid: _norm_words(s) for oid, s in self.sec_text.items()}
-            self.district_norm = {did: _norm_words(code) for did, (code, _p) in self.districts.items()}
-            self.station_names = {
-                sid: (name, _norm_words(name)) for sts in self.stations.values() for sid, name in sts
-            }
-            self.ata_courts = {c for (_key, kind), pool in self.courts.items() if kind == "ata" for c in pool}
-            self.moves = self._transitions()
         with clock("plan"):
             skeleton = self.plan()
             batches = [skeleton[i : i + batch] for i in range(0, len(skeleton), batch)]
@@ -1438,7 +1405,18 @@ class Generator:
         with clock("load: begin"):
             self.w.begin_load((p.table for p in self.parts), bulk=self.n >= FORK_FROM)
         bases = dict(self.ids)  # shard-local ids start here (cases: global ids from the plan)
-        main_next = dict(self.ids)
+        #: rows of each table loaded so far: the shift of the next shard's ids (none for cases)
+        shifts = dict.fromkeys(bases, 0)
+
+        def ref(col: str, table: str) -> str:
+            """``col``, a shard-local id of ``table``, as the id it gets in the database."""
+            shift = shifts.get(table, 0)
+            if not shift:
+                return col
+            if table == "persons":  # the officers' pool persons keep their ids
+                return f"CASE WHEN {col} >= {bases[table]} THEN {col} + {shift} ELSE {col} END"
+            return f"({col} + {shift})"
+
         done = 0
         tmp = Path(
             tempfile.mkdtemp(prefix="cmms-seed-", dir=SHARD_DIR if os.access(SHARD_DIR, os.W_OK) else None)
@@ -1453,27 +1431,19 @@ class Generator:
                 path, counts, t_gen, t_write = item
                 self.stats.worker_cpu["generate rows"] += t_gen
                 self.stats.worker_cpu["write shards"] += t_write
-                offsets = {tb: main_next[tb] - bases[tb] for tb in main_next if tb not in ("cases", "users")}
-
-                def ref(col: str, table: str, offsets: dict[str, int] = offsets) -> str:
-                    shift = offsets.get(table, 0)
-                    if not shift:
-                        return col
-                    if table == "persons":  # the officers' pool persons keep their ids
-                        return f"CASE WHEN {col} >= {bases[table]} THEN {col} + {shift} ELSE {col} END"
-                    return f"({col} + {shift})"
-
-                plan = Load([])
-                for p in self.parts:
-                    if counts.get(p.table):
-                        cols, select = p.select(self.columns_of(p.table), ref)
-                        plan.parts.append((p.table, cols, select))
-                plan.search = "case_search" in self.present
+                plan = Load(
+                    [
+                        (p.table, *p.select(self.columns_of(p.table), ref))
+                        for p in self.parts
+                        if counts.get(p.table)
+                    ],
+                    search="case_search" in self.present,
+                )
                 self.w.load(path, plan)
                 path.unlink()
                 for table, n in counts.items():
-                    if table in main_next and table != "cases":
-                        main_next[table] += n
+                    if table in shifts and table != "cases":
+                        shifts[table] += n
                     if n and table != "search":
                         self.stats.rows[table] += n
                 done += counts["cases"]
@@ -1481,7 +1451,7 @@ class Generator:
                     progress(f"  {done:>9,} cases  {time.perf_counter() - t0:6.1f} s")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        self.ids.update({tb: n for tb, n in main_next.items() if tb != "cases"})
+        self.ids = {tb: first + shifts[tb] for tb, first in bases.items()}
         with clock("numbers and office tasks"):
             for (did, year), last in self.seqs.items():
                 self.w.execute(
@@ -1503,10 +1473,9 @@ class Generator:
         return self.stats
 
     def columns_of(self, table: str) -> dict[str, bool]:
-        cache = self.__dict__.setdefault("_columns", {})
-        if table not in cache:
-            cache[table] = self.w.columns(table)
-        return cache[table]
+        if table not in self._columns:
+            self._columns[table] = self.w.columns(table)
+        return self._columns[table]
 
 
 def seed_bench(
