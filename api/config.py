@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         description="how soon the audit entries of ordinary (not restricted) case reads are written, "
         "in batches off the request path; 0 writes each in its request",
     )
+    max_requests_inside: int | None = Field(
+        None,
+        ge=1,
+        le=1000,
+        description="requests working inside the app at once (the rest wait, holding nothing); "
+        "default: on SQLite the number of CPUs (at least 2), on PostgreSQL the thread pool's size "
+        "less a margin",
+    )
     jobs_enabled: bool = Field(
         True, description="run the periodic jobs in-process (one worker wins a DB lease)"
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -10,7 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from api.db import request_session
+from api.config import get_settings
+from api.db import get_engine, request_session
 from api.errors import AppError, ValidationFailed
 from api.idempotency import service as idempotency
 from api.limits import METHODS_WITH_BODY
@@ -75,13 +79,42 @@ def _admission(request: Request) -> anyio.CapacityLimiter:
     thread-pool hops: authentication, the endpoint, the commit. With more requests inside than
     threads, every thread could be waiting for a connection or for the lock of a request that is
     itself waiting for a thread: nothing moves until the 30 s timeouts, then 500s (44 filings at
-    once did it on both databases: tests/test_races.py). The others wait here, holding nothing."""
+    once did it on both databases: tests/test_races.py). The others wait here, holding nothing.
+
+    On SQLite the database works inside this process, on the CPUs: more requests inside than CPUs
+    only make the threads fight for the interpreter lock (at 16 connections a case list cost twice
+    the CPU it costs alone). PostgreSQL requests mostly wait on the server, so more may be inside."""
     limiter = getattr(request.app.state, "db_admission", None)
     if limiter is None:
-        threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
-        limiter = anyio.CapacityLimiter(max(1, threads - THREAD_MARGIN))
+        limiter = anyio.CapacityLimiter(requests_inside())
         request.app.state.db_admission = limiter
     return limiter
+
+
+def requests_inside() -> int:
+    """How many requests may work inside the app at once (``max_requests_inside``, or the default
+    for the database)."""
+    threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+    ceiling = max(1, threads - THREAD_MARGIN)
+    configured = get_settings().max_requests_inside
+    if configured is not None:
+        return min(configured, ceiling)
+    if get_engine().dialect.name == "sqlite":
+        return min(max(2, os.cpu_count() or 1), ceiling)
+    return ceiling
+
+
+@asynccontextmanager
+async def admission_released(request: Request) -> AsyncIterator[None]:
+    """Gives the request's place inside the app to another while it waits on the network (an
+    upload's body streaming in), holding no connection, lock or thread; takes a place again after."""
+    limiter = _admission(request)
+    limiter.release()
+    try:
+        yield
+    finally:
+        with anyio.CancelScope(shield=True):  # the route's exit gives the place back
+            await limiter.acquire()
 
 
 async def _idempotency_check(request: Request) -> tuple[Response | None, Any]:

@@ -24,7 +24,7 @@ from api.documents.storage import get_storage
 from api.errors import problem_responses
 from api.pagination import IdPath, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, require
-from api.routing import UnitOfWorkRoute
+from api.routing import UnitOfWorkRoute, admission_released
 from api.schema_rules import TextBool
 
 router = APIRouter(prefix="/api/v1", tags=["documents"], route_class=UnitOfWorkRoute)
@@ -100,13 +100,14 @@ async def staged_upload(
     intake.check_declared_size(request.headers.get("content-length"), limit)
     await run_in_threadpool(service.check_may_upload, db, principal=principal, case_id=case_id)
     await run_in_threadpool(_end_read_transaction, db)
-    return await intake.receive(
-        content_type=request.headers.get("content-type", ""),
-        content_length=request.headers.get("content-length"),
-        stream=request.stream(),
-        storage=get_storage(),
-        limit=limit,
-    )
+    async with admission_released(request):  # a slow sender keeps no other request waiting
+        return await intake.receive(
+            content_type=request.headers.get("content-type", ""),
+            content_length=request.headers.get("content-length"),
+            stream=request.stream(),
+            storage=get_storage(),
+            limit=limit,
+        )
 
 
 @router.post(
