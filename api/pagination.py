@@ -27,7 +27,7 @@ IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 COUNT_CAP = "cmms_count_cap"
 #: an execution option: {sort name: column} to order by instead (an equivalent, cheaper order)
 SORT_ALIASES = "cmms_sort_aliases"
-#: the cap the case list uses: beyond it, counting costs more than the page itself
+#: the cap of the case, hearing and deadline lists: beyond it, counting costs more than the page
 DEFAULT_COUNT_CAP = 10_000
 #: the cap of a full-text search: its count intersects the words' postings one match at a time,
 #: so it costs in proportion to the cap (about 5 ms per 1,000 matches of a common name at 1M
@@ -46,8 +46,8 @@ class Page(BaseModel, Generic[T]):
     offset: int
     total_capped: bool = Field(
         default=False,
-        description="true when counting stopped at the cap (10,000 for case lists, 500 for a "
-        "full-text search): at least `total` items match",
+        description="true when counting stopped at the cap (10,000 for lists of cases, hearings "
+        "and deadlines, 500 for a full-text search): at least `total` items match",
     )
 
     @model_validator(mode="before")
@@ -151,7 +151,7 @@ def paginate(
     that many rows and returns a ``CappedTotal`` beyond it; ``SORT_ALIASES`` orders by an equivalent
     unique column instead of a sort field (then without the tiebreak).
     ``core``: ``stmt`` selects columns, not an entity; both statements then run on the session's
-    connection (no ORM loading) and the page is a list of dicts (for ``page_response``)."""
+    connection (no ORM loading) and the page is a list of Core rows (for ``page_response``)."""
     run = session.connection().execute if core else session.execute
     options = stmt.get_execution_options()
     key = params.sort or default_sort
@@ -178,7 +178,7 @@ def paginate(
         total = run(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar() or 0
     page = stmt.order_by(*ordering).limit(params.limit).offset(params.offset)
     if core:
-        return [row._asdict() for row in run(page)], total
+        return list(run(page).all()), total
     return list(session.scalars(page).all()), total
 
 

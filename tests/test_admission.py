@@ -52,11 +52,15 @@ def test_a_slow_upload_keeps_no_other_request_waiting(one_inside: dict[str, Any]
     boundary = "cmms-slow-upload"
     content = b"Statement of the witness, typed slowly.\n" * 2000
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nevidence\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nSlow statement\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\n'
-        "Content-Type: text/plain\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nevidence\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nSlow statement\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     host, port = base.removeprefix("http://").split(":")
     head = (
         f"POST /api/v1/cases/{case_id}/documents HTTP/1.1\r\nHost: {host}:{port}\r\n"

@@ -18,6 +18,7 @@ from api.audit.models import AuditEntry
 from api.cases.models import Case, CaseAssignment, CaseEvent, CaseParty
 from api.config import get_settings
 from api.db import utcnow
+from api.hearings import service as hearing_service
 from api.hearings.models import Hearing
 from api.reference.models import AdjournmentReason, Court, District, Holiday
 from tests.test_cases_support import (  # noqa: F401
@@ -422,7 +423,7 @@ def test_list_filters_sort_and_scope(client, db, w):
     first = ok(row)["items"][0]
     assert first["court_name"] == db.get(Court, w.extra["court"]).name
     assert first["prosecutor_name"] == pp.full_name and first["case_number"] == w.cases["own"].number
-    assert ok(row)["total"] == 4
+    assert ok(row)["total"] == 4 and ok(row)["total_capped"] is False
     for bad in (
         {"sort": "court"},
         {"from": f"{day.isoformat()}T10:00:00"},  # naive
@@ -436,6 +437,22 @@ def test_list_filters_sort_and_scope(client, db, w):
         resp = client.get("/api/v1/hearings", params=bad, headers=w.headers["clerk"])
         assert resp.status_code == 422, bad
         assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_list_counts_up_to_the_cap(client, db, w, monkeypatch):
+    """A district's month of hearings runs to tens of thousands at scale: the total stops at
+    DEFAULT_COUNT_CAP (a lower bound, ``total_capped``), the page is whole."""
+    day = fresh_day(db)
+    made = [ok(schedule(client, w, starts_at=at_local(day, 9 + i)), 201)["id"] for i in range(3)]
+    monkeypatch.setattr(hearing_service, "DEFAULT_COUNT_CAP", 2)
+    resp = client.get(
+        "/api/v1/hearings",
+        params={"from": day.isoformat(), "to": day.isoformat()},
+        headers=w.headers["district_prosecutor"],
+    )
+    body = ok(resp)
+    assert (body["total"], body["total_capped"]) == (2, True)
+    assert [h["id"] for h in body["items"]] == made
 
 
 # --- updates ---------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from api.errors import ValidationFailed, problem_responses
 from api.hearings import causelist, service
 from api.hearings.models import Hearing
 from api.hearings.schemas import (
-    AdjournmentOut,
     CauseList,
     CauseListItem,
     ConflictOut,
@@ -32,7 +31,7 @@ from api.hearings.schemas import (
     Purpose,
     Side,
 )
-from api.pagination import MAX_ID, IdPath, IdQuery, Page, PageParams, paginate, sorting
+from api.pagination import MAX_ID, IdPath, IdQuery, Page, PageParams, page_response, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
 from api.schema_rules import DateOrInstant, IsoDate, TextBool
@@ -44,43 +43,45 @@ Writer = Annotated[Principal, require(Perm.hearings_write)]
 PDF = "application/pdf"
 
 
-def hearing_out(hearing: Hearing, labels: service.Labels) -> HearingOut:
+def hearing_fields(hearing: Any, labels: service.Labels) -> dict[str, Any]:
+    """A ``HearingOut``'s fields from a hearing (the entity, or a Core row of its columns)."""
     number, title = labels.cases.get(hearing.case_id, ("", ""))
-    adjournment = (
-        AdjournmentOut(
-            reason=hearing.adjournment_reason,
-            label=labels.reasons.get(hearing.adjournment_reason),
-            attributed_to=hearing.adjournment_attributed_to,
-        )
+    return {
+        "id": hearing.id,
+        "case_id": hearing.case_id,
+        "case_number": number,
+        "case_title": title,
+        "district_id": hearing.district_id,
+        "court_id": hearing.court_id,
+        "court_name": labels.courts.get(hearing.court_id),
+        "judge": hearing.judge,
+        "starts_at": hearing.starts_at,
+        "ends_at": service.ends_at(hearing),
+        "duration_minutes": service.minutes_of(hearing),
+        "purpose": hearing.purpose,
+        "prosecutor_id": hearing.prosecutor_id,
+        "prosecutor_name": labels.users.get(hearing.prosecutor_id) if hearing.prosecutor_id else None,
+        "outcome": hearing.outcome,
+        "adjournment": {
+            "reason": hearing.adjournment_reason,
+            "label": labels.reasons.get(hearing.adjournment_reason),
+            "attributed_to": hearing.adjournment_attributed_to,
+        }
         if hearing.adjournment_reason
-        else None
-    )
-    return HearingOut(
-        id=hearing.id,
-        case_id=hearing.case_id,
-        case_number=number,
-        case_title=title,
-        district_id=hearing.district_id,
-        court_id=hearing.court_id,
-        court_name=labels.courts.get(hearing.court_id),
-        judge=hearing.judge,
-        starts_at=hearing.starts_at,
-        ends_at=service.ends_at(hearing),
-        duration_minutes=service.minutes_of(hearing),
-        purpose=hearing.purpose,
-        prosecutor_id=hearing.prosecutor_id,
-        prosecutor_name=labels.users.get(hearing.prosecutor_id) if hearing.prosecutor_id else None,
-        outcome=hearing.outcome,
-        adjournment=adjournment,
-        next_hearing_id=hearing.next_hearing_id,
-        witnesses_examined=list(hearing.witnesses_examined or []),
-        notes=hearing.notes,
-        outcome_recorded_at=hearing.outcome_recorded_at,
-        outcome_recorded_by=hearing.outcome_recorded_by,
-        created_at=hearing.created_at,
-        updated_at=hearing.updated_at,
-        version=hearing.version,
-    )
+        else None,
+        "next_hearing_id": hearing.next_hearing_id,
+        "witnesses_examined": list(hearing.witnesses_examined or []),
+        "notes": hearing.notes,
+        "outcome_recorded_at": hearing.outcome_recorded_at,
+        "outcome_recorded_by": hearing.outcome_recorded_by,
+        "created_at": hearing.created_at,
+        "updated_at": hearing.updated_at,
+        "version": hearing.version,
+    }
+
+
+def hearing_out(hearing: Hearing, labels: service.Labels) -> HearingOut:
+    return HearingOut.model_validate(hearing_fields(hearing, labels))
 
 
 def _written(
@@ -189,9 +190,10 @@ def list_hearings(
     purpose: Purpose | None = None,
     unattended: Annotated[TextBool | None, Query(description="true: no prosecutor attending")] = None,
     attributed_to: Annotated[Side | None, Query(description="adjournments attributed to this side")] = None,
-) -> Page[HearingOut]:
+) -> Response:
     """Hearings of the cases the caller may read. ``sort``: starts_at (default) or -starts_at. A
-    prosecutor's diary: ``prosecutor_id=me`` with ``from``/``to``; a court's day: ``court_id``."""
+    prosecutor's diary: ``prosecutor_id=me`` with ``from``/``to``; a court's day: ``court_id``. The
+    total is counted up to 10,000 (then ``total_capped``)."""
     starts_from = _moment(from_, end=False)
     starts_to = _moment(to, end=True)
     stmt = service.list_hearings(
@@ -210,12 +212,10 @@ def list_hearings(
         attributed_to=attributed_to,
     )
     rows, total = paginate(
-        db, stmt, paging, allowed=service.LIST_SORTS, default_sort="starts_at", tiebreak=Hearing.id
+        db, stmt, paging, allowed=service.LIST_SORTS, default_sort="starts_at", tiebreak=Hearing.id, core=True
     )
     labels = service.labels_for(db, rows)
-    return Page[HearingOut](
-        items=[hearing_out(h, labels) for h in rows], total=total, limit=paging.limit, offset=paging.offset
-    )
+    return page_response(HearingOut, [hearing_fields(h, labels) for h in rows], total, paging)
 
 
 @router.get(

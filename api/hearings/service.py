@@ -31,6 +31,7 @@ from api.db import local_zone, utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.hearings.models import Hearing
 from api.hearings.schemas import ConflictOut, HearingCheck, HearingCreate, HearingUpdate
+from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP
 from api.permissions import Perm, Principal, Role
 from api.reference.models import AdjournmentReason, Court, Holiday, PoliceStation
 from api.users.models import User, UserRole
@@ -71,11 +72,12 @@ ATTENDING_ROLES = (Role.prosecutor.value, Role.district_prosecutor.value)
 # --- time helpers ---------------------------------------------------------------------------
 
 
-def minutes_of(hearing: Hearing) -> int:
+def minutes_of(hearing: Any) -> int:
+    """``hearing``: the entity or a row of its columns."""
     return hearing.duration_minutes or get_settings().hearing_minutes
 
 
-def ends_at(hearing: Hearing) -> datetime:
+def ends_at(hearing: Any) -> datetime:
     return hearing.starts_at + timedelta(minutes=minutes_of(hearing))
 
 
@@ -771,13 +773,14 @@ def list_hearings(
     purpose: str | None = None,
     unattended: bool | None = None,
     attributed_to: str | None = None,
-) -> Select[tuple[Hearing]]:
+) -> Select[Any]:
     """Hearings of readable cases, filtered. Each filter is a column of one of the hearings indexes
     (district, prosecutor, court or case, then starts_at), so a district's month or a prosecutor's
     diary is an index range; cases are joined (by primary key) only when the caller's scope needs a
     case column (see ``attached_scope``)."""
     scope, needs_case = attached_scope(principal, case_id=Hearing.case_id, district_id=Hearing.district_id)
-    stmt = select(Hearing)
+    # the columns, not the entity: a page is read as Core rows; the total is counted up to a cap
+    stmt = select(*Hearing.__table__.columns).execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
     if needs_case:
         stmt = stmt.join(Case, Case.id == Hearing.case_id)
     stmt = stmt.where(scope)

@@ -1010,7 +1010,8 @@ export interface paths {
         /**
          * Find hearings (calendars, diaries)
          * @description Hearings of the cases the caller may read. ``sort``: starts_at (default) or -starts_at. A
-         *     prosecutor's diary: ``prosecutor_id=me`` with ``from``/``to``; a court's day: ``court_id``.
+         *     prosecutor's diary: ``prosecutor_id=me`` with ``from``/``to``; a court's day: ``court_id``. The
+         *     total is counted up to 10,000 (then ``total_capped``).
          */
         get: operations["hearings-list"];
         put?: never;
@@ -3222,7 +3223,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3242,7 +3243,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3262,7 +3263,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3282,7 +3283,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3302,7 +3303,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3322,7 +3323,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3342,7 +3343,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3362,7 +3363,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3382,7 +3383,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3402,7 +3403,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3422,7 +3423,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3442,7 +3443,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3462,7 +3463,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3482,7 +3483,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3502,7 +3503,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3522,7 +3523,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3542,7 +3543,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3562,7 +3563,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3582,7 +3583,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3602,7 +3603,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3622,7 +3623,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3642,7 +3643,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3662,7 +3663,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
@@ -3682,7 +3683,7 @@ export interface components {
             offset: number;
             /**
              * Total Capped
-             * @description true when counting stopped at the cap (10,000 for case lists, 500 for a full-text search): at least `total` items match
+             * @description true when counting stopped at the cap (10,000 for lists of cases, hearings and deadlines, 500 for a full-text search): at least `total` items match
              * @default false
              */
             total_capped: boolean;
