@@ -4,6 +4,7 @@ export starts from. Hidden cases are 404, never 403."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 from sqlalchemy.orm import Session
@@ -22,9 +23,25 @@ def on_team(principal: Principal) -> ColumnElement[bool]:
 
 
 def readable_filter(principal: Principal) -> ColumnElement[bool]:
-    return case_scope(
-        principal, district_id=Case.district_id, restricted=Case.restricted, assigned=on_team(principal)
+    return _readable_filter(principal.user_id, principal.roles, principal.district_id)
+
+
+# The access clauses are built once per (user, roles, district) and shared: SQL expressions are
+# immutable, and building one (and its cache key, which SQLAlchemy memoises on the object) cost more
+# than running the query it guards. A change of role or district is a new key.
+_SCOPES = 1024
+
+
+def _shape(user_id: Any, roles: frozenset[Role], district_id: Any) -> Principal:
+    return Principal(
+        user_id=user_id, username="", full_name="", roles=roles, district_id=district_id, session_id=""
     )
+
+
+@lru_cache(maxsize=_SCOPES)
+def _readable_filter(user_id: Any, roles: frozenset[Role], district_id: Any) -> ColumnElement[bool]:
+    who = _shape(user_id, roles, district_id)
+    return case_scope(who, district_id=Case.district_id, restricted=Case.restricted, assigned=on_team(who))
 
 
 def attached_scope(
@@ -37,11 +54,25 @@ def attached_scope(
     changes) and team membership by the row's ``case_id``: the prosecutor general, auditors, a
     district prosecutor and a prosecutor need no join at all; only the restricted flag (clerks,
     monitors) reads the case row. Equivalent to :func:`readable_filter` on the row's case."""
+    return _attached_scope(principal.user_id, principal.roles, principal.district_id, case_id, district_id)
+
+
+@lru_cache(maxsize=_SCOPES)
+def _attached_scope(
+    user_id: Any,
+    roles: frozenset[Role],
+    district: Any,
+    case_id: ColumnElement[int],
+    district_id: ColumnElement[int],
+) -> tuple[ColumnElement[bool], bool]:
     # not correlated: evaluated once per query (a prosecutor's cases), then probed per row
-    assigned = case_id.in_(
-        select(CaseAssignment.case_id).where(CaseAssignment.prosecutor_id == principal.user_id)
+    assigned = case_id.in_(select(CaseAssignment.case_id).where(CaseAssignment.prosecutor_id == user_id))
+    clause = case_scope(
+        _shape(user_id, roles, district),
+        district_id=district_id,
+        restricted=Case.restricted,
+        assigned=assigned,
     )
-    clause = case_scope(principal, district_id=district_id, restricted=Case.restricted, assigned=assigned)
     return clause, Case.__table__ in find_tables(clause, check_columns=True)
 
 
@@ -71,14 +102,7 @@ def _readable_by_id(roles: frozenset[Role], has_district: bool) -> Select[tuple[
     """``readable_cases(...).where(Case.id == :case_id)`` for every principal of these roles (with or
     without a district), the user and district as parameters (:uid, :did): built once, not per
     request (building the access clause cost more than running it)."""
-    template = Principal(
-        user_id=bindparam("uid"),  # type: ignore[arg-type]
-        username="",
-        full_name="",
-        roles=roles,
-        district_id=bindparam("did") if has_district else None,  # type: ignore[arg-type]
-        session_id="",
-    )
+    template = _shape(bindparam("uid"), roles, bindparam("did") if has_district else None)
     return readable_cases(template).where(Case.id == bindparam("case_id"))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
@@ -14,9 +15,8 @@ from api.deadlines import service
 from api.deadlines.models import CaseDeadline
 from api.deadlines.schemas import DeadlineOut, DeadlineUpdate, Status
 from api.errors import problem_responses
-from api.pagination import IdPath, IdQuery, Page, PageParams, paginate, sorting
+from api.pagination import IdPath, IdQuery, Page, PageParams, page_response, paginate, sorting
 from api.permissions import Perm, Principal, require
-from api.reference.models import DeadlineRule
 from api.routing import UnitOfWorkRoute
 from api.schema_rules import IsoDate, TextBool
 
@@ -25,34 +25,40 @@ router = APIRouter(prefix="/api/v1", tags=["deadlines"], route_class=UnitOfWorkR
 Reader = Annotated[Principal, require(Perm.deadlines_read)]
 
 
-def _out(row: CaseDeadline, number: str, rule: DeadlineRule, today: date) -> DeadlineOut:
+def _fields(row: Any, number: str, rule: Any, today: date) -> dict[str, Any]:
+    """A ``DeadlineOut``'s fields from a deadline (the entity, or a Core row of its columns) and its
+    rule (a row of ``service.context_of``)."""
     is_open = row.status == "open"
-    return DeadlineOut(
-        id=row.id,
-        case_id=row.case_id,
-        case_number=number,
-        rule=rule.code,
-        rule_id=rule.id,
-        legal_reference=rule.legal_reference,
-        trigger_event=rule.trigger_event,
-        confidence=rule.confidence,
-        source=row.source,
-        triggered_on=row.triggered_on,
-        due_date=row.due_date,
-        status=row.status,  # type: ignore[arg-type]
-        overdue=is_open and row.due_date < today,
-        days_left=(row.due_date - today).days if is_open else None,
-        met_on=row.met_on,
-        met_late=row.met_on is not None and row.met_on > row.due_date,
-        note=row.note,
-        etag=etag(service.ETAG_KIND, row.id, row.version),
-    )
+    return {
+        "id": row.id,
+        "case_id": row.case_id,
+        "case_number": number,
+        "rule": rule.code,
+        "rule_id": rule.id,
+        "legal_reference": rule.legal_reference,
+        "trigger_event": rule.trigger_event,
+        "confidence": rule.confidence,
+        "source": row.source,
+        "triggered_on": row.triggered_on,
+        "due_date": row.due_date,
+        "status": row.status,
+        "overdue": is_open and row.due_date < today,
+        "days_left": (row.due_date - today).days if is_open else None,
+        "met_on": row.met_on,
+        "met_late": row.met_on is not None and row.met_on > row.due_date,
+        "note": row.note,
+        "etag": etag(service.ETAG_KIND, row.id, row.version),
+    }
 
 
-def _present(db: DbSession, rows: list[CaseDeadline]) -> list[DeadlineOut]:
+def _present(db: DbSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
     numbers, rules = service.context_of(db, rows)
     today = service.today()
-    return [_out(r, numbers[r.case_id], rules[r.rule_id], today) for r in rows]
+    return [_fields(r, numbers[r.case_id], rules[r.rule_id], today) for r in rows]
+
+
+def _one(db: DbSession, row: CaseDeadline) -> DeadlineOut:
+    return DeadlineOut.model_validate(_present(db, [row])[0])
 
 
 @router.get(
@@ -73,7 +79,7 @@ def list_deadlines(
     due_from: IsoDate | None = None,
     due_to: IsoDate | None = None,
     rule: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")] = None,
-) -> Page[DeadlineOut]:
+) -> Response:
     """``sort``: due_date (default), triggered_on (``-`` for descending). The total is counted up
     to 10,000 (then ``total_capped``)."""
     stmt = service.list_deadlines(
@@ -88,9 +94,15 @@ def list_deadlines(
         rule=rule,
     )
     rows, total = paginate(
-        db, stmt, paging, allowed=service.LIST_SORTS, default_sort="due_date", tiebreak=CaseDeadline.id
+        db,
+        stmt,
+        paging,
+        allowed=service.LIST_SORTS,
+        default_sort="due_date",
+        tiebreak=CaseDeadline.id,
+        core=True,
     )
-    return Page[DeadlineOut](items=_present(db, rows), total=total, limit=paging.limit, offset=paging.offset)
+    return page_response(DeadlineOut, _present(db, rows), total, paging)
 
 
 @router.get(
@@ -103,7 +115,7 @@ def list_deadlines(
 def get_deadline(deadline_id: IdPath, response: Response, db: DbSession, principal: Reader) -> DeadlineOut:
     row = service.get_deadline(db, principal=principal, deadline_id=deadline_id)
     set_etag(response, service.ETAG_KIND, row.id, row.version)
-    return _present(db, [row])[0]
+    return _one(db, row)
 
 
 @router.patch(
@@ -134,4 +146,4 @@ def update_deadline(
         origin=audit.origin_of(request, principal.user_id),
     )
     set_etag(response, service.ETAG_KIND, row.id, row.version)
-    return _present(db, [row])[0]
+    return _one(db, row)

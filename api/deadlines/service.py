@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, insert, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from api import db, events
@@ -529,11 +529,11 @@ def list_deadlines(
     due_from: date | None = None,
     due_to: date | None = None,
     rule: str | None = None,
-) -> Select[tuple[CaseDeadline]]:
+) -> Select[Any]:
     """The statement of the board: only clocks of cases the caller may read. ``overdue``: open and
     due before today (the service's zone). The total is counted up to DEFAULT_COUNT_CAP."""
     scope, needs_case = _scope(principal)
-    stmt = select(CaseDeadline)
+    stmt = select(*CaseDeadline.__table__.columns)  # a page is read as Core rows
     if needs_case:
         stmt = stmt.join(Case, Case.id == CaseDeadline.case_id)
     stmt = stmt.where(*scope).execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
@@ -572,24 +572,26 @@ def get_deadline(session: Session, *, principal: Principal, deadline_id: int) ->
     return row
 
 
-def context_of(
-    session: Session, rows: Iterable[CaseDeadline]
-) -> tuple[dict[int, str], dict[int, DeadlineRule]]:
-    """(case numbers, rules) for presenting a page of rows: two queries, whatever the page size."""
+def context_of(session: Session, rows: Iterable[Any]) -> tuple[dict[int, str], dict[int, Any]]:
+    """(case numbers, rules' codes and texts) for presenting a page of rows: two prepared lookups
+    on the connection, whatever the page size."""
     rows = list(rows)
-    case_ids = {r.case_id for r in rows}
-    numbers = (
-        {k: v for k, v in session.execute(select(Case.id, Case.number).where(Case.id.in_(case_ids)))}
-        if case_ids
-        else {}
-    )
-    rule_ids = {r.rule_id for r in rows}
-    rules = (
-        {r.id: r for r in session.scalars(select(DeadlineRule).where(DeadlineRule.id.in_(rule_ids)))}
-        if rule_ids
-        else {}
-    )
+    run = session.connection().execute
+    case_ids = list({r.case_id for r in rows})
+    rule_ids = list({r.rule_id for r in rows})
+    numbers = dict(run(_CASE_NUMBERS, {"ids": case_ids}).all()) if case_ids else {}
+    rules = {r.id: r for r in run(_RULE_TEXTS, {"ids": rule_ids})} if rule_ids else {}
     return numbers, rules
+
+
+_CASE_NUMBERS = select(Case.id, Case.number).where(Case.id.in_(bindparam("ids", expanding=True)))
+_RULE_TEXTS = select(
+    DeadlineRule.id,
+    DeadlineRule.code,
+    DeadlineRule.legal_reference,
+    DeadlineRule.trigger_event,
+    DeadlineRule.confidence,
+).where(DeadlineRule.id.in_(bindparam("ids", expanding=True)))
 
 
 def update_deadline(
