@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
@@ -171,15 +173,50 @@ def paginate(
         # evaluate the full-text query once per case
         counted = stmt.order_by(next(iter(aliases.values()))) if aliases else stmt.order_by(None)
         inner = counted.with_only_columns(literal_column("1"), maintain_column_froms=True).limit(cap + 1)
-        total = run(select(func.count()).select_from(inner.subquery())).scalar() or 0
-        if total > cap:
-            total = CappedTotal(cap)
+        count = select(func.count()).select_from(inner.subquery())
+        key = _capped_key(session, count)
+        if key is not None and time.monotonic() - _capped.get(key, -math.inf) < CAPPED_TOTAL_SECONDS:
+            total: int = CappedTotal(cap)
+        else:
+            total = run(count).scalar() or 0
+            if total > cap:
+                total = CappedTotal(cap)
+                _remember_capped(key)
     else:
         total = run(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar() or 0
     page = stmt.order_by(*ordering).limit(params.limit).offset(params.offset)
     if core:
         return list(run(page).all()), total
     return list(session.scalars(page).all()), total
+
+
+#: how long a capped count is remembered: paging through a big list (or many people reading the
+#: same big list) does not count the same 10,000 rows again for every page. "At least 10,000"
+#: stays true unless thousands of rows leave the filter within the window; smaller totals are
+#: always counted afresh, so a new or moved row shows in them at once.
+CAPPED_TOTAL_SECONDS = 30.0
+_CAPPED_KEYS = 4096
+_capped: dict[Any, float] = {}
+
+
+def _capped_key(session: Session, count: Select[Any]) -> Any:
+    """The count's identity: its SQL shape and bound values (SQLAlchemy memoises the cache key on
+    the statement, so executing it afterwards costs nothing more), and the database."""
+    cache_key = count._generate_cache_key()
+    if cache_key is None:
+        return None
+    values = tuple(
+        tuple(v) if isinstance(v := bp.effective_value, list) else v for bp in cache_key.bindparams
+    )
+    return (id(session.get_bind()), cache_key.key, values)
+
+
+def _remember_capped(key: Any) -> None:
+    if key is None:
+        return
+    if len(_capped) >= _CAPPED_KEYS:
+        _capped.clear()
+    _capped[key] = time.monotonic()  # when it was counted
 
 
 _adapters: dict[type[Any], TypeAdapter[Any]] = {}

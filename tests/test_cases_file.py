@@ -355,6 +355,46 @@ def test_search_counts_up_to_its_cap(client, db, world, monkeypatch):
     assert listed["total_capped"] is False and listed["total"] >= 4
 
 
+def test_a_capped_total_is_remembered_and_an_exact_one_is_not(client, db, world, monkeypatch):
+    """Paging through a big list does not recount the cap's rows per page: a capped total is
+    remembered for CAPPED_TOTAL_SECONDS; an exact total is counted on every request."""
+    from sqlalchemy import event
+
+    from api import pagination
+    from api.cases import service as case_service
+
+    monkeypatch.setattr(case_service, "SEARCH_COUNT_CAP", 2)
+    for _ in range(3):
+        file_case(db, world.users["clerk"], accused=[{"name": "Qudsia Baloch"}])
+    h = world.headers["clerk"]
+    counts: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT COUNT("):
+            counts.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        pages = [
+            client.get("/api/v1/cases", params={"q": "qudsia", "limit": 1, "offset": i}, headers=h).json()
+            for i in range(3)
+        ]
+        assert [(p["total"], p["total_capped"]) for p in pages] == [(2, True)] * 3
+        assert len({p["items"][0]["id"] for p in pages}) == 3  # the pages themselves are read afresh
+        assert len(counts) == 1  # counted once, then remembered
+        monkeypatch.setattr(pagination, "CAPPED_TOTAL_SECONDS", 0.0)
+        client.get("/api/v1/cases", params={"q": "qudsia", "limit": 1}, headers=h)
+        client.get("/api/v1/cases", params={"q": "qudsia", "limit": 1}, headers=h)
+        assert len(counts) == 3  # expired: counted again each time
+        counts.clear()
+        for _ in range(2):
+            client.get("/api/v1/cases", params={"q": "qudsia baloch zzz"}, headers=h)  # 0: exact
+        assert len(counts) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
 def test_search_by_case_number(client, db, world):
     """Both databases find a case by its hyphenated number (PostgreSQL's parser once read the
     '-2026' of 'KHI-S-2026-000001' as a signed number)."""
