@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,9 +14,10 @@ from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from api.config import get_settings
-from api.db import get_engine, request_session
+from api.db import READ_METHODS, get_engine, request_session
 from api.errors import AppError, ValidationFailed
 from api.idempotency import service as idempotency
 from api.limits import METHODS_WITH_BODY
@@ -28,6 +31,13 @@ class UnitOfWorkRoute(APIRoute):
     counter). A failed commit becomes a problem response, so nothing is acknowledged and lost."""
 
     def get_route_handler(self) -> Any:
+        endpoint = self.dependant.call
+        if (
+            self.methods <= READ_METHODS
+            and endpoint is not None
+            and not inspect.iscoroutinefunction(endpoint)
+        ):
+            self.dependant.call = _finishing_read(endpoint)
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
@@ -145,22 +155,48 @@ async def _idempotency_check(request: Request) -> tuple[Response | None, Any]:
     return None, idempotency.Pending(user_id, key, request_hash)
 
 
+def _finishing_read(endpoint: Any) -> Any:
+    """A read's endpoint that ends its session itself, in its own thread, when it answers with a
+    finished ``Response``: one trip through the thread pool less per read (they cost a quarter of a
+    millisecond each on a small VM). Nothing is read after a ``Response``; an endpoint that returns
+    a model (validated afterwards, perhaps loading attributes) or raises keeps its session open for
+    the route to end, as before."""
+
+    @functools.wraps(endpoint)
+    def call(**values: Any) -> Any:
+        result = endpoint(**values)
+        if isinstance(result, Response):
+            for value in values.values():
+                if isinstance(value, Session):
+                    _end(value, commit=True)
+                    value.info[_ENDED] = True
+        return result
+
+    return call
+
+
+_ENDED = "cmms_session_ended"
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
 async def _finish(request: Request, *, commit: bool) -> None:
     session = getattr(request.state, "db", None)
     if session is None:
         return
     request.state.db = None
+    if session.info.pop(_ENDED, False):
+        return
 
-    def done() -> None:
-        try:
-            if commit:
-                session.commit()
-            else:
-                session.rollback()
-        finally:
-            session.close()
-
-    await run_in_threadpool(done)
+    await run_in_threadpool(_end, session, commit=commit)
 
 
 def model_response(model: BaseModel, response: Response, status_code: int = 200) -> Response:
