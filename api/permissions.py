@@ -4,6 +4,7 @@ restricted) that the cases domain's ``readable_cases`` builds on."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -11,9 +12,11 @@ from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import ColumnElement, and_, false, not_, or_, true
 
+from api import deferred
 from api.errors import Forbidden
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -148,11 +151,13 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
 
-def _current_principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+async def _current_principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
     # imported here: the auth domain depends on this module for Principal
     from api.auth.dependencies import current_principal
 
-    return current_principal(request, token)
+    if deferred.current() is not None:  # a read: worked out in its endpoint's thread (api.routing)
+        return deferred.Deferred(current_principal, {"request": request, "token": token})  # type: ignore[return-value]
+    return await run_in_threadpool(current_principal, request, token)
 
 
 def require(*perms: Perm) -> Any:
@@ -163,15 +168,22 @@ def require(*perms: Perm) -> Any:
     """
 
     # a coroutine (no I/O): no trip through the thread pool; authentication itself is a plain
-    # function (it queries the database) and runs in the pool
+    # function (it queries the database) and runs in the pool, or, on a read, in the endpoint's
+    # thread (then ``principal`` is a Deferred, and so is this check: api/deferred.py)
     async def checker(principal: Annotated[Principal, Depends(_current_principal)]) -> Principal:
-        missing = [p for p in perms if not principal.can(p)]
-        if missing:
-            raise Forbidden(f"Your role does not allow this ({', '.join(missing)}).")
-        return principal
+        if isinstance(principal, deferred.Deferred):
+            return deferred.Deferred(functools.partial(_check, perms), {"principal": principal})  # type: ignore[return-value]
+        return _check(perms, principal)
 
     checker.cmms_permissions = perms  # type: ignore[attr-defined]
     return Depends(checker)
+
+
+def _check(perms: tuple[Perm, ...], principal: Principal) -> Principal:
+    missing = [p for p in perms if not principal.can(p)]
+    if missing:
+        raise Forbidden(f"Your role does not allow this ({', '.join(missing)}).")
+    return principal
 
 
 def is_guard(dependency: Callable[..., Any]) -> bool:

@@ -12,15 +12,19 @@ from typing import Any
 import anyio
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from api import deferred
 from api.config import get_settings
 from api.db import READ_METHODS, get_engine, request_session
 from api.errors import AppError, ValidationFailed
 from api.idempotency import service as idempotency
 from api.limits import METHODS_WITH_BODY
+from api.permissions import _current_principal, is_guard
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -30,14 +34,13 @@ class UnitOfWorkRoute(APIRoute):
     sent; rolls back on error (unless the error asks to keep its changes, e.g. a failed login's
     counter). A failed commit becomes a problem response, so nothing is acknowledged and lost."""
 
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        sync = not inspect.iscoroutinefunction(endpoint)
+        super().__init__(path, _in_one_trip(endpoint) if sync else endpoint, **kwargs)
+        #: a read whose endpoint runs in the thread pool: its authentication goes with it
+        self.defers = sync and self.methods <= READ_METHODS and _principal_reaches_only_guards(self.dependant)
+
     def get_route_handler(self) -> Any:
-        endpoint = self.dependant.call
-        if (
-            self.methods <= READ_METHODS
-            and endpoint is not None
-            and not inspect.iscoroutinefunction(endpoint)
-        ):
-            self.dependant.call = _finishing_read(endpoint)
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
@@ -53,7 +56,7 @@ class UnitOfWorkRoute(APIRoute):
                 if replay is not None:
                     return replay
             try:
-                response = await handler(request)
+                response = await (_deferring(handler, request) if self.defers else handler(request))
             except AppError as exc:
                 await _finish(request, commit=exc.keep_changes)
                 raise
@@ -155,15 +158,36 @@ async def _idempotency_check(request: Request) -> tuple[Response | None, Any]:
     return None, idempotency.Pending(user_id, key, request_hash)
 
 
-def _finishing_read(endpoint: Any) -> Any:
-    """A read's endpoint that ends its session itself, in its own thread, when it answers with a
-    finished ``Response``: one trip through the thread pool less per read (they cost a quarter of a
-    millisecond each on a small VM). Nothing is read after a ``Response``; an endpoint that returns
-    a model (validated afterwards, perhaps loading attributes) or raises keeps its session open for
-    the route to end, as before."""
+def _principal_reaches_only_guards(dependant: Dependant) -> bool:
+    """Whether only permission checks and the endpoint take the principal (or a check's result):
+    then authentication may be a ``Deferred`` (api/deferred.py) resolved in the endpoint's thread."""
+
+    def walk(node: Dependant, root: bool) -> bool:
+        guard = node.call is not None and is_guard(node.call)
+        for sub in node.dependencies:
+            takes = sub.call is _current_principal or (sub.call is not None and is_guard(sub.call))
+            if (takes and not (root or guard)) or not walk(sub, False):
+                return False
+        return True
+
+    return walk(dependant, True)
+
+
+def _in_one_trip(endpoint: Any) -> Any:
+    """A plain endpoint that, on a read route that defers (``UnitOfWorkRoute.defers``), first
+    resolves the request's deferred dependencies (its authentication and permission checks), then
+    runs, then ends its session when it answers with a finished ``Response``, all in its own thread:
+    trips through the thread pool cost a quarter of a millisecond each on a small VM. Nothing is
+    read after a ``Response``; an endpoint that returns a model (validated afterwards, perhaps
+    loading attributes) or raises keeps its session open for the route to end, as before."""
 
     @functools.wraps(endpoint)
     def call(**values: Any) -> Any:
+        pending = deferred.current()
+        if pending is None:  # not a deferring read: as FastAPI calls it
+            return endpoint(**values)
+        deferred.resolve_all(pending)
+        values = {name: deferred.resolved(value) for name, value in values.items()}
         result = endpoint(**values)
         if isinstance(result, Response):
             for value in values.values():
@@ -173,6 +197,16 @@ def _finishing_read(endpoint: Any) -> Any:
         return result
 
     return call
+
+
+async def _deferring(handler: Any, request: Request) -> Response:
+    with deferred.collecting() as pending:
+        try:
+            return await handler(request)
+        except RequestValidationError:
+            if pending:  # 401/403 before 422, as when authentication runs first
+                await run_in_threadpool(deferred.resolve_all, pending)
+            raise
 
 
 _ENDED = "cmms_session_ended"

@@ -126,6 +126,32 @@ def test_guarded_routes_refuse_anonymous_callers(routes, client):
             assert r.status_code == 401, f"{method} {path}: {r.status_code}"
 
 
+BAD_PARAMETERS = {"limit": "0", "offset": "-1", "sort": "nonsense", "district_id": "x", "from": "soon"}
+
+
+def test_refusals_come_before_parameter_errors(routes, client, as_role):
+    """A caller who may not call a route learns that (401, 403), never what was wrong with the
+    parameters; reads authenticate in the endpoint's thread (api/deferred.py), so this is checked
+    route by route (403s on the reads, which change nothing)."""
+    trainer = as_role("trainer")  # a role without case, schedule or report permissions
+    forbidden = 0
+    for route in routes:
+        if _public(route):
+            continue
+        bad_path = re.sub(r"\{[^}]+\}", "0", route.path)  # ids start at 1: 0 is a 422 of its own
+        for method in route.methods:
+            r = client.request(method, bad_path, params=BAD_PARAMETERS)
+            assert r.status_code == 401, f"anonymous {method} {bad_path}: {r.status_code}"
+            if method != "GET":
+                continue
+            plain = client.get(re.sub(r"\{[^}]+\}", "1", route.path), headers=trainer)
+            if plain.status_code == 403:
+                forbidden += 1
+                r = client.get(bad_path, params=BAD_PARAMETERS, headers=trainer)
+                assert r.status_code == 403, f"trainer GET {bad_path}: {r.status_code}"
+    assert forbidden > 20
+
+
 def test_every_route_is_in_the_openapi_document(routes, schema):
     for route in routes:
         for method in route.methods:
