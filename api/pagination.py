@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from fastapi import Depends, Path, Query, Response
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Row, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from api.errors import ValidationFailed
@@ -223,13 +223,16 @@ _adapters: dict[type[Any], TypeAdapter[Any]] = {}
 
 
 def page_response(item_type: type[BaseModel], rows: list[Any], total: int, params: PageParams) -> Response:
-    """A ``Page[item_type]`` answered directly from rows (dicts, or objects read by attribute):
-    validated and serialised in one pass by pydantic-core, without building each item in Python
-    and without the second validation FastAPI gives a returned model (the route still declares
-    ``response_model=Page[item_type]`` for the OpenAPI)."""
+    """A ``Page[item_type]`` answered directly from rows (dicts, Core rows, or objects read by
+    attribute): validated and serialised in one pass by pydantic-core, without building each item
+    in Python and without the second validation FastAPI gives a returned model (the route still
+    declares ``response_model=Page[item_type]`` for the OpenAPI)."""
     adapter = _adapters.get(item_type)
     if adapter is None:
         adapter = _adapters[item_type] = TypeAdapter(Page[item_type])  # type: ignore[valid-type]
+    if rows and isinstance(rows[0], Row):  # as dicts: validated 5x faster than by attribute
+        keys = rows[0]._fields
+        rows = [dict(zip(keys, row, strict=True)) for row in rows]
     page = adapter.validate_python(
         {
             "items": rows,

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, exists, select, update
+from sqlalchemy import Integer, Select, String, bindparam, exists, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -824,29 +824,47 @@ class Labels:
     reasons: dict[str, str]
 
 
-def labels_for(session: Session, hearings: Sequence[Hearing]) -> Labels:
-    """Four indexed lookups on the connection (plain rows, not the ORM's execution layer)."""
-    case_ids = {h.case_id for h in hearings}
-    court_ids = {h.court_id for h in hearings}
-    user_ids = {h.prosecutor_id for h in hearings if h.prosecutor_id}
-    codes = {h.adjournment_reason for h in hearings if h.adjournment_reason}
-    run = session.connection().execute
-    return Labels(
-        cases={r.id: (r.number, r.title) for r in run(_CASE_LABELS, {"ids": list(case_ids)})}
-        if case_ids
-        else {},
-        courts=dict(run(_COURT_LABELS, {"ids": list(court_ids)}).all()) if court_ids else {},
-        users=dict(run(_USER_LABELS, {"ids": list(user_ids)}).all()) if user_ids else {},
-        reasons=dict(run(_REASON_LABELS, {"ids": list(codes)}).all()) if codes else {},
+def labels_for(session: Session, hearings: Sequence[Any]) -> Labels:
+    """One statement on the connection (plain rows, not the ORM's execution layer): the four
+    indexed lookups as a UNION ALL, keyed by the hearings' own values (not joined to their rows,
+    which may hold changes not yet flushed)."""
+    labels = Labels(cases={}, courts={}, users={}, reasons={})
+    params = {
+        "cases": list({h.case_id for h in hearings}),
+        "courts": list({h.court_id for h in hearings}),
+        "users": list({h.prosecutor_id for h in hearings if h.prosecutor_id}),
+        "reasons": list({h.adjournment_reason for h in hearings if h.adjournment_reason}),
+    }
+    if not hearings:
+        return labels
+    for kind, key, code, name, title in session.connection().execute(_LABELS, params):
+        if kind == "case":
+            labels.cases[key] = (name, title)
+        elif kind == "court":
+            labels.courts[key] = name
+        elif kind == "user":
+            labels.users[key] = name
+        else:
+            labels.reasons[code] = name
+    return labels
+
+
+def _labels_statement() -> Any:
+    def ids(name: str) -> Any:
+        return bindparam(name, expanding=True)
+
+    no_id, no_code, no_title = null().cast(Integer), null().cast(String), null().cast(String)
+    return union_all(
+        select(literal("case"), Case.id, no_code, Case.number, Case.title).where(Case.id.in_(ids("cases"))),
+        select(literal("court"), Court.id, no_code, Court.name, no_title).where(Court.id.in_(ids("courts"))),
+        select(literal("user"), User.id, no_code, User.full_name, no_title).where(User.id.in_(ids("users"))),
+        select(literal("reason"), no_id, AdjournmentReason.code, AdjournmentReason.label, no_title).where(
+            AdjournmentReason.code.in_(ids("reasons"))
+        ),
     )
 
 
-_CASE_LABELS = select(Case.id, Case.number, Case.title).where(Case.id.in_(bindparam("ids", expanding=True)))
-_COURT_LABELS = select(Court.id, Court.name).where(Court.id.in_(bindparam("ids", expanding=True)))
-_USER_LABELS = select(User.id, User.full_name).where(User.id.in_(bindparam("ids", expanding=True)))
-_REASON_LABELS = select(AdjournmentReason.code, AdjournmentReason.label).where(
-    AdjournmentReason.code.in_(bindparam("ids", expanding=True))
-)
+_LABELS = _labels_statement()
 
 
 # --- cause list -----------------------------------------------------------------------------
