@@ -340,6 +340,26 @@ def test_search_sort_and_limit(client, db, world):
     assert client.get("/api/v1/cases", params={"sort": "-fir_date"}, headers=h).status_code == 200
 
 
+def test_search_words_are_whole_words_but_the_last_may_be_a_beginning(client, db, world):
+    """As one types: "bilal huss" finds Bilal Hussainzai; a word before the last is a whole word,
+    so "bilal zubai" does not find Bilalova Zubairiyya, while "bilalova zubai" does (both
+    databases)."""
+    clerk = world.users["clerk"]
+    hussain = file_case(db, clerk, accused=[{"name": "Bilal Hussainzai"}])
+    other = file_case(db, clerk, accused=[{"name": "Bilalova Zubairiyya"}])
+    h = world.headers["clerk"]
+
+    def found(q: str) -> set[int]:
+        items = client.get("/api/v1/cases", params={"q": q, "limit": 200}, headers=h).json()["items"]
+        return {c["id"] for c in items} & {hussain.id, other.id}
+
+    assert found("bilal huss") == {hussain.id}
+    assert found("bilal zubai") == set()
+    assert found("bilalova zubai") == {other.id}
+    assert found("bilal") == {hussain.id, other.id}  # the last word: Bilal and the beginning of Bilalova
+    assert found("hussainzai bilal") == {hussain.id}
+
+
 def test_search_counts_up_to_its_cap(client, db, world, monkeypatch):
     """A full-text search stops counting at SEARCH_COUNT_CAP (its count costs in proportion to the
     cap) and says so; the list without ``q`` keeps the larger cap; the items are unaffected."""

@@ -54,7 +54,8 @@ def list_cases(
         str | None,
         Query(
             max_length=200,
-            description="words of case/FIR numbers, names (English or Urdu), sections, police station",
+            description="words of case/FIR numbers, names (English or Urdu), sections, police station: "
+            "whole words, the last one also as the beginning of a word",
         ),
     ] = None,
     stage: Annotated[list[Stage] | None, Query(description="one or more stages")] = None,

@@ -26,6 +26,17 @@ def tokens(q: str) -> list[str]:
     return _TOKEN.findall(q.lower())[:MAX_TOKENS]
 
 
+def fts_query(words: list[str], dialect: str) -> str:
+    """Every word as a whole word, the last one also as the beginning of a word (it may still be
+    being typed): "ali huss" finds Ali Hussain, not Alina. A prefix of every word made SQLite read
+    and merge whole posting lists: a prefix longer than the index's prefix lengths (2-4) has no
+    skipping, so "hussain"* took 13 ms on 1M cases, "hussain" 0.1 ms."""
+    last = len(words) - 1
+    if dialect == "postgresql":
+        return " & ".join(f"{w}:*" if i == last else w for i, w in enumerate(words))
+    return " ".join(f'"{w}"*' if i == last else f'"{w}"' for i, w in enumerate(words))
+
+
 def district_token(district_id: int) -> str:
     """A word every document of the district holds, so a district-scoped search narrows inside the
     index (FTS5 intersects it with the query's words) instead of filtering matches row by row."""
@@ -93,19 +104,20 @@ def index_case(session: Session, case: Case) -> None:
 
 
 def matching_cases(session: Session, q: str) -> ColumnElement[bool]:
-    """A WHERE clause on ``Case.id`` for the cases whose document has every word of ``q`` (as a prefix)."""
+    """A WHERE clause on ``Case.id`` for the cases whose document has every word of ``q`` (see
+    ``fts_query``)."""
     words = tokens(q)
     if not words:
         return literal_column("1") == 1
-    if _dialect(session) == "postgresql":
-        query = " & ".join(f"{w}:*" for w in words)
+    dialect = _dialect(session)
+    query = fts_query(words, dialect)
+    if dialect == "postgresql":
         ids = (
             select(literal_column("case_id"))
             .select_from(text(TABLE))
             .where(text("tsv @@ to_tsquery('simple', :q)").bindparams(q=query))
         )
     else:
-        query = " ".join(f'"{w}"*' for w in words)
         ids = (
             select(literal_column("rowid"))
             .select_from(text(TABLE))
@@ -129,7 +141,7 @@ def search_cases(
     words = tokens(q)
     if not words or _dialect(session) == "postgresql":
         return stmt.where(matching_cases(session, q)), None
-    query = " ".join(f'"{w}"*' for w in words)
+    query = fts_query(words, "sqlite")
     if district_id is not None:
         query += f' "{district_token(district_id)}"'
     fts = table(TABLE, column("rowid"))

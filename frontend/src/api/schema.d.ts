@@ -7514,7 +7514,7 @@ export interface operations {
     "cases-list": {
         parameters: {
             query?: {
-                /** @description words of case/FIR numbers, names (English or Urdu), sections, police station */
+                /** @description words of case/FIR numbers, names (English or Urdu), sections, police station: whole words, the last one also as the beginning of a word */
                 q?: string | null;
                 /** @description one or more stages */
                 stage?: ("intake" | "scrutiny" | "returned" | "filed" | "charge" | "evidence" | "defence" | "arguments" | "judgment" | "appeal" | "closed" | "dormant")[] | null;
