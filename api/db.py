@@ -81,6 +81,12 @@ def _as_utc(value: datetime) -> datetime:
 AwareUTC = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 
 
+def columns_of(entity: Any) -> dict[str, Any]:
+    """An entity's column values by name: what a Core row of its table holds, for code that
+    presents both (a page of rows and a single entity) the same way."""
+    return {c.key: getattr(entity, c.key) for c in entity.__table__.columns}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -219,6 +219,15 @@ def _remember_capped(key: Any) -> None:
     _capped[key] = time.monotonic()  # when it was counted
 
 
+def as_dicts(rows: list[Any]) -> list[Any]:
+    """Core rows as dicts (other rows as they are): reading a dict key costs a tenth of reading a
+    ``Row`` attribute, which adds up over a page of rows of twenty columns."""
+    if not rows or not isinstance(rows[0], Row):
+        return rows
+    keys = rows[0]._fields
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 _adapters: dict[type[Any], TypeAdapter[Any]] = {}
 
 
@@ -230,9 +239,7 @@ def page_response(item_type: type[BaseModel], rows: list[Any], total: int, param
     adapter = _adapters.get(item_type)
     if adapter is None:
         adapter = _adapters[item_type] = TypeAdapter(Page[item_type])  # type: ignore[valid-type]
-    if rows and isinstance(rows[0], Row):  # as dicts: validated 5x faster than by attribute
-        keys = rows[0]._fields
-        rows = [dict(zip(keys, row, strict=True)) for row in rows]
+    rows = as_dicts(rows)  # validated 5x faster than by attribute
     page = adapter.validate_python(
         {
             "items": rows,

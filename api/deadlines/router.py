@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
@@ -10,12 +9,12 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.audit import service as audit
 from api.concurrency import etag, etag_documented, set_etag
-from api.db import DbSession
+from api.db import DbSession, columns_of
 from api.deadlines import service
 from api.deadlines.models import CaseDeadline
 from api.deadlines.schemas import DeadlineOut, DeadlineUpdate, Status
 from api.errors import problem_responses
-from api.pagination import IdPath, IdQuery, Page, PageParams, page_response, paginate, sorting
+from api.pagination import IdPath, IdQuery, Page, PageParams, as_dicts, page_response, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
 from api.schema_rules import IsoDate, TextBool
@@ -25,40 +24,41 @@ router = APIRouter(prefix="/api/v1", tags=["deadlines"], route_class=UnitOfWorkR
 Reader = Annotated[Principal, require(Perm.deadlines_read)]
 
 
-def _fields(row: Any, number: str, rule: Any, today: date) -> dict[str, Any]:
-    """A ``DeadlineOut``'s fields from a deadline (the entity, or a Core row of its columns) and its
-    rule (a row of ``service.context_of``)."""
-    is_open = row.status == "open"
+def _fields(row: dict[str, Any], number: str, rule: Any, today: date) -> dict[str, Any]:
+    """A ``DeadlineOut``'s fields from a deadline's columns (``columns_of``, or a page's rows) and
+    its rule (a row of ``service.context_of``)."""
+    status, due, met_on = row["status"], row["due_date"], row["met_on"]
+    is_open = status == "open"
     return {
-        "id": row.id,
-        "case_id": row.case_id,
+        "id": row["id"],
+        "case_id": row["case_id"],
         "case_number": number,
         "rule": rule.code,
         "rule_id": rule.id,
         "legal_reference": rule.legal_reference,
         "trigger_event": rule.trigger_event,
         "confidence": rule.confidence,
-        "source": row.source,
-        "triggered_on": row.triggered_on,
-        "due_date": row.due_date,
-        "status": row.status,
-        "overdue": is_open and row.due_date < today,
-        "days_left": (row.due_date - today).days if is_open else None,
-        "met_on": row.met_on,
-        "met_late": row.met_on is not None and row.met_on > row.due_date,
-        "note": row.note,
-        "etag": etag(service.ETAG_KIND, row.id, row.version),
+        "source": row["source"],
+        "triggered_on": row["triggered_on"],
+        "due_date": due,
+        "status": status,
+        "overdue": is_open and due < today,
+        "days_left": (due - today).days if is_open else None,
+        "met_on": met_on,
+        "met_late": met_on is not None and met_on > due,
+        "note": row["note"],
+        "etag": etag(service.ETAG_KIND, row["id"], row["version"]),
     }
 
 
-def _present(db: DbSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
+def _present(db: DbSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     numbers, rules = service.context_of(db, rows)
     today = service.today()
-    return [_fields(r, numbers[r.case_id], rules[r.rule_id], today) for r in rows]
+    return [_fields(r, numbers[r["case_id"]], rules[r["rule_id"]], today) for r in rows]
 
 
 def _one(db: DbSession, row: CaseDeadline) -> DeadlineOut:
-    return DeadlineOut.model_validate(_present(db, [row])[0])
+    return DeadlineOut.model_validate(_present(db, [columns_of(row)])[0])
 
 
 @router.get(
@@ -102,7 +102,7 @@ def list_deadlines(
         tiebreak=CaseDeadline.id,
         core=True,
     )
-    return page_response(DeadlineOut, _present(db, rows), total, paging)
+    return page_response(DeadlineOut, _present(db, as_dicts(rows)), total, paging)
 
 
 @router.get(

@@ -572,13 +572,13 @@ def get_deadline(session: Session, *, principal: Principal, deadline_id: int) ->
     return row
 
 
-def context_of(session: Session, rows: Iterable[Any]) -> tuple[dict[int, str], dict[int, Any]]:
+def context_of(session: Session, rows: Iterable[dict[str, Any]]) -> tuple[dict[int, str], dict[int, Any]]:
     """(case numbers, rules' codes and texts) for presenting a page of rows: two prepared lookups
     on the connection, whatever the page size."""
     rows = list(rows)
     run = session.connection().execute
-    case_ids = list({r.case_id for r in rows})
-    rule_ids = list({r.rule_id for r in rows})
+    case_ids = list({r["case_id"] for r in rows})
+    rule_ids = list({r["rule_id"] for r in rows})
     numbers = dict(run(_CASE_NUMBERS, {"ids": case_ids}).all()) if case_ids else {}
     rules = {r.id: r for r in run(_RULE_TEXTS, {"ids": rule_ids})} if rule_ids else {}
     return numbers, rules

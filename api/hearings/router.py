@@ -5,7 +5,7 @@ A prosecutor's diary is the list: ``GET /api/v1/hearings?prosecutor_id=me&from=â
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from api.audit import service as audit
 from api.concurrency import etag_documented, set_etag
 from api.config import get_settings
-from api.db import DbSession, local_zone
+from api.db import DbSession, columns_of, local_zone
 from api.errors import ValidationFailed, problem_responses
 from api.hearings import causelist, service
 from api.hearings.models import Hearing
@@ -31,7 +31,17 @@ from api.hearings.schemas import (
     Purpose,
     Side,
 )
-from api.pagination import MAX_ID, IdPath, IdQuery, Page, PageParams, page_response, paginate, sorting
+from api.pagination import (
+    MAX_ID,
+    IdPath,
+    IdQuery,
+    Page,
+    PageParams,
+    as_dicts,
+    page_response,
+    paginate,
+    sorting,
+)
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
 from api.schema_rules import DateOrInstant, IsoDate, TextBool
@@ -43,45 +53,46 @@ Writer = Annotated[Principal, require(Perm.hearings_write)]
 PDF = "application/pdf"
 
 
-def hearing_fields(hearing: Any, labels: service.Labels) -> dict[str, Any]:
-    """A ``HearingOut``'s fields from a hearing (the entity, or a Core row of its columns)."""
-    number, title = labels.cases.get(hearing.case_id, ("", ""))
+def hearing_fields(hearing: dict[str, Any], labels: service.Labels) -> dict[str, Any]:
+    """A ``HearingOut``'s fields from a hearing's columns (``columns_of``, or a page's rows)."""
+    number, title = labels.cases.get(hearing["case_id"], ("", ""))
+    minutes = service.length(hearing["duration_minutes"])
     return {
-        "id": hearing.id,
-        "case_id": hearing.case_id,
+        "id": hearing["id"],
+        "case_id": hearing["case_id"],
         "case_number": number,
         "case_title": title,
-        "district_id": hearing.district_id,
-        "court_id": hearing.court_id,
-        "court_name": labels.courts.get(hearing.court_id),
-        "judge": hearing.judge,
-        "starts_at": hearing.starts_at,
-        "ends_at": service.ends_at(hearing),
-        "duration_minutes": service.minutes_of(hearing),
-        "purpose": hearing.purpose,
-        "prosecutor_id": hearing.prosecutor_id,
-        "prosecutor_name": labels.users.get(hearing.prosecutor_id) if hearing.prosecutor_id else None,
-        "outcome": hearing.outcome,
+        "district_id": hearing["district_id"],
+        "court_id": hearing["court_id"],
+        "court_name": labels.courts.get(hearing["court_id"]),
+        "judge": hearing["judge"],
+        "starts_at": hearing["starts_at"],
+        "ends_at": hearing["starts_at"] + timedelta(minutes=minutes),
+        "duration_minutes": minutes,
+        "purpose": hearing["purpose"],
+        "prosecutor_id": hearing["prosecutor_id"],
+        "prosecutor_name": labels.users.get(hearing["prosecutor_id"]) if hearing["prosecutor_id"] else None,
+        "outcome": hearing["outcome"],
         "adjournment": {
-            "reason": hearing.adjournment_reason,
-            "label": labels.reasons.get(hearing.adjournment_reason),
-            "attributed_to": hearing.adjournment_attributed_to,
+            "reason": hearing["adjournment_reason"],
+            "label": labels.reasons.get(hearing["adjournment_reason"]),
+            "attributed_to": hearing["adjournment_attributed_to"],
         }
-        if hearing.adjournment_reason
+        if hearing["adjournment_reason"]
         else None,
-        "next_hearing_id": hearing.next_hearing_id,
-        "witnesses_examined": list(hearing.witnesses_examined or []),
-        "notes": hearing.notes,
-        "outcome_recorded_at": hearing.outcome_recorded_at,
-        "outcome_recorded_by": hearing.outcome_recorded_by,
-        "created_at": hearing.created_at,
-        "updated_at": hearing.updated_at,
-        "version": hearing.version,
+        "next_hearing_id": hearing["next_hearing_id"],
+        "witnesses_examined": list(hearing["witnesses_examined"] or []),
+        "notes": hearing["notes"],
+        "outcome_recorded_at": hearing["outcome_recorded_at"],
+        "outcome_recorded_by": hearing["outcome_recorded_by"],
+        "created_at": hearing["created_at"],
+        "updated_at": hearing["updated_at"],
+        "version": hearing["version"],
     }
 
 
 def hearing_out(hearing: Hearing, labels: service.Labels) -> HearingOut:
-    return HearingOut.model_validate(hearing_fields(hearing, labels))
+    return HearingOut.model_validate(hearing_fields(columns_of(hearing), labels))
 
 
 def _written(
@@ -93,7 +104,7 @@ def _written(
     next_conflicts: list[ConflictOut] | None = None,
 ) -> HearingWritten:
     set_etag(response, service.ETAG_KIND, hearing.id, hearing.version)
-    labels = service.labels_for(db, [hearing, *([next_hearing] if next_hearing is not None else [])])
+    labels = service.labels_for(db, [columns_of(h) for h in (hearing, next_hearing) if h is not None])
     out = HearingWritten(**hearing_out(hearing, labels).model_dump(), conflicts=conflicts)
     if next_hearing is not None:
         out.next_hearing = HearingWritten(
@@ -214,6 +225,7 @@ def list_hearings(
     rows, total = paginate(
         db, stmt, paging, allowed=service.LIST_SORTS, default_sort="starts_at", tiebreak=Hearing.id, core=True
     )
+    rows = as_dicts(rows)
     labels = service.labels_for(db, rows)
     return page_response(HearingOut, [hearing_fields(h, labels) for h in rows], total, paging)
 
@@ -228,7 +240,7 @@ def list_hearings(
 def get_hearing(hearing_id: IdPath, response: Response, db: DbSession, principal: Reader) -> HearingOut:
     hearing = service.get_hearing(db, principal=principal, hearing_id=hearing_id)
     set_etag(response, service.ETAG_KIND, hearing.id, hearing.version)
-    return hearing_out(hearing, service.labels_for(db, [hearing]))
+    return hearing_out(hearing, service.labels_for(db, [columns_of(hearing)]))
 
 
 @router.patch(

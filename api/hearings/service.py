@@ -72,12 +72,16 @@ ATTENDING_ROLES = (Role.prosecutor.value, Role.district_prosecutor.value)
 # --- time helpers ---------------------------------------------------------------------------
 
 
-def minutes_of(hearing: Any) -> int:
-    """``hearing``: the entity or a row of its columns."""
-    return hearing.duration_minutes or get_settings().hearing_minutes
+def minutes_of(hearing: Hearing) -> int:
+    return length(hearing.duration_minutes)
 
 
-def ends_at(hearing: Any) -> datetime:
+def length(duration_minutes: int | None) -> int:
+    """A hearing's length: its own, or the setting when none was given."""
+    return duration_minutes or get_settings().hearing_minutes
+
+
+def ends_at(hearing: Hearing) -> datetime:
     return hearing.starts_at + timedelta(minutes=minutes_of(hearing))
 
 
@@ -824,16 +828,16 @@ class Labels:
     reasons: dict[str, str]
 
 
-def labels_for(session: Session, hearings: Sequence[Any]) -> Labels:
+def labels_for(session: Session, hearings: Sequence[dict[str, Any]]) -> Labels:
     """One statement on the connection (plain rows, not the ORM's execution layer): the four
-    indexed lookups as a UNION ALL, keyed by the hearings' own values (not joined to their rows,
-    which may hold changes not yet flushed)."""
+    indexed lookups as a UNION ALL, keyed by the hearings' column values (``api.db.columns_of``, or a
+    page's rows; not joined to their rows, which may hold changes not yet flushed)."""
     labels = Labels(cases={}, courts={}, users={}, reasons={})
     params = {
-        "cases": list({h.case_id for h in hearings}),
-        "courts": list({h.court_id for h in hearings}),
-        "users": list({h.prosecutor_id for h in hearings if h.prosecutor_id}),
-        "reasons": list({h.adjournment_reason for h in hearings if h.adjournment_reason}),
+        "cases": list({h["case_id"] for h in hearings}),
+        "courts": list({h["court_id"] for h in hearings}),
+        "users": list({h["prosecutor_id"] for h in hearings if h["prosecutor_id"]}),
+        "reasons": list({h["adjournment_reason"] for h in hearings if h["adjournment_reason"]}),
     }
     if not hearings:
         return labels
