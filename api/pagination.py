@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from fastapi import Depends, Path, Query, Response
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
-from sqlalchemy import ColumnElement, Row, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from api.errors import ValidationFailed
@@ -146,6 +146,7 @@ def paginate(
     default_sort: str,
     tiebreak: ColumnElement[Any] | None = None,
     core: bool = False,
+    binds: Mapping[str, Any] | None = None,
 ) -> tuple[list[Any], int]:
     """(rows of this page, total). The count runs on the filtered statement without ORDER BY.
 
@@ -153,17 +154,52 @@ def paginate(
     that many rows and returns a ``CappedTotal`` beyond it; ``SORT_ALIASES`` orders by an equivalent
     unique column instead of a sort field (then without the tiebreak).
     ``core``: ``stmt`` selects columns, not an entity; both statements then run on the session's
-    connection (no ORM loading) and the page is a list of Core rows (for ``page_response``)."""
+    connection (no ORM loading) and the page is a list of Core rows (for ``page_response``).
+    ``binds``: ``stmt`` is a shape built once and kept (its values are named parameters, given
+    here): its count and page statements are then built once too, with the page's limit and offset
+    as parameters, so a request builds no SQL at all (see ``api.cases.service.list_cases``)."""
     run = session.connection().execute if core else session.execute
-    options = stmt.get_execution_options()
     key = params.sort or default_sort
+    shaped = _shaped(stmt, key, allowed, default_sort, tiebreak) if binds is not None else None
+    count, page = shaped or _derived(stmt, key, allowed, default_sort, tiebreak)
+    values = {**(binds or {}), _LIMIT: params.limit, _OFFSET: params.offset}
+    cap = stmt.get_execution_options().get(COUNT_CAP)
+    if cap:
+        memo = _capped_key(session, count, binds)
+        if memo is not None and time.monotonic() - _capped.get(memo, -math.inf) < CAPPED_TOTAL_SECONDS:
+            total: int = CappedTotal(cap)
+        else:
+            total = run(count, values).scalar() or 0
+            if total > cap:
+                total = CappedTotal(cap)
+                _remember_capped(memo)
+    else:
+        total = run(count, values).scalar() or 0
+    if core:
+        return list(run(page, values).all()), total
+    return list(session.scalars(page, values).all()), total
+
+
+_LIMIT, _OFFSET = "cmms_page_limit", "cmms_page_offset"
+
+
+def _derived(
+    stmt: Select[Any],
+    key: str,
+    allowed: Mapping[str, ColumnElement[Any]],
+    default_sort: str,
+    tiebreak: ColumnElement[Any] | None,
+) -> tuple[Select[Any], Select[Any]]:
+    """(the count, the page) of ``stmt`` in the order ``key`` asks for (a 422 for a field not in
+    ``allowed``)."""
+    options = stmt.get_execution_options()
     aliases = options.get(SORT_ALIASES) or {}
     alias = aliases.get(key.lstrip("-"))
     if alias is not None:
-        order_by(params.sort, allowed, default_sort)  # still a 422 for unknown fields
+        order_by(key, allowed, default_sort)  # still a 422 for unknown fields
         ordering: list[Any] = [alias.desc() if key.startswith("-") else alias.asc()]
     else:
-        ordering = order_by(params.sort, allowed, default_sort)
+        ordering = order_by(key, allowed, default_sort)
         if tiebreak is not None:
             ordering.append(tiebreak)
     cap = options.get(COUNT_CAP)
@@ -174,20 +210,32 @@ def paginate(
         counted = stmt.order_by(next(iter(aliases.values()))) if aliases else stmt.order_by(None)
         inner = counted.with_only_columns(literal_column("1"), maintain_column_froms=True).limit(cap + 1)
         count = select(func.count()).select_from(inner.subquery())
-        key = _capped_key(session, count)
-        if key is not None and time.monotonic() - _capped.get(key, -math.inf) < CAPPED_TOTAL_SECONDS:
-            total: int = CappedTotal(cap)
-        else:
-            total = run(count).scalar() or 0
-            if total > cap:
-                total = CappedTotal(cap)
-                _remember_capped(key)
     else:
-        total = run(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar() or 0
-    page = stmt.order_by(*ordering).limit(params.limit).offset(params.offset)
-    if core:
-        return list(run(page).all()), total
-    return list(session.scalars(page).all()), total
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    page = stmt.order_by(*ordering).limit(bindparam(_LIMIT)).offset(bindparam(_OFFSET))
+    return count, page
+
+
+#: (count, page) of statement shapes kept by their callers, by (shape, sort): built once
+_SHAPES: dict[tuple[int, str], tuple[Select[Any], tuple[Select[Any], Select[Any]]]] = {}
+_SHAPE_LIMIT = 2048
+
+
+def _shaped(
+    stmt: Select[Any],
+    key: str,
+    allowed: Mapping[str, ColumnElement[Any]],
+    default_sort: str,
+    tiebreak: ColumnElement[Any] | None,
+) -> tuple[Select[Any], Select[Any]]:
+    found = _SHAPES.get((id(stmt), key))
+    if found is not None and found[0] is stmt:
+        return found[1]
+    derived = _derived(stmt, key, allowed, default_sort, tiebreak)
+    if len(_SHAPES) >= _SHAPE_LIMIT:
+        _SHAPES.clear()
+    _SHAPES[(id(stmt), key)] = (stmt, derived)  # the shape kept alive with its entry: ids stay unique
+    return derived
 
 
 #: how long a capped count is remembered: paging through a big list (or many people reading the
@@ -199,16 +247,20 @@ _CAPPED_KEYS = 4096
 _capped: dict[Any, float] = {}
 
 
-def _capped_key(session: Session, count: Select[Any]) -> Any:
-    """The count's identity: its SQL shape and bound values (SQLAlchemy memoises the cache key on
-    the statement, so executing it afterwards costs nothing more), and the database."""
+def _capped_key(session: Session, count: Select[Any], binds: Mapping[str, Any] | None) -> Any:
+    """The count's identity: its SQL shape and values (bound in it, or given as ``binds``), and
+    the database. SQLAlchemy memoises the cache key on the statement, so executing it afterwards
+    costs nothing more (and a kept shape's key is worked out once)."""
     cache_key = count._generate_cache_key()
     if cache_key is None:
         return None
-    values = tuple(
-        tuple(v) if isinstance(v := bp.effective_value, list) else v for bp in cache_key.bindparams
-    )
-    return (id(session.get_bind()), cache_key.key, values)
+    bound = tuple(_hashable(bp.effective_value) for bp in cache_key.bindparams)
+    given = tuple(sorted((k, _hashable(v)) for k, v in (binds or {}).items()))
+    return (id(session.get_bind()), cache_key.key, bound, given)
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _remember_capped(key: Any) -> None:

@@ -8,6 +8,7 @@ import re
 import threading
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -338,6 +339,50 @@ def test_search_sort_and_limit(client, db, world):
     assert client.get("/api/v1/cases", params={"sort": "bogus"}, headers=h).status_code == 422
     assert client.get("/api/v1/cases", params={"limit": 201}, headers=h).status_code == 422
     assert client.get("/api/v1/cases", params={"sort": "-fir_date"}, headers=h).status_code == 200
+
+
+def test_list_filters_each_alone_and_together(client, db, world):
+    """The list's statement is a shape built once per caller and set of filters, its values given
+    as parameters (api/cases/service.py): the same shape with other values answers for them."""
+    from tests.test_cases_support import assign
+
+    clerk, h = world.users["clerk"], world.headers["district_prosecutor"]
+    a = file_case(db, clerk, with_court=True)
+    b = file_case(db, clerk)
+    c = file_case(db, clerk, with_court=True)
+    set_stage(db, a, "evidence", fir_date=date(2025, 1, 10))
+    set_stage(db, b, "charge", fir_date=date(2025, 6, 10))
+    set_stage(db, c, "evidence", fir_date=date(2025, 9, 10), restricted=True)
+    assign(db, b, world.users["prosecutor_assigned"])
+    mine = {a.id, b.id, c.id}
+
+    def ids(**params: Any) -> set[int]:
+        r = client.get("/api/v1/cases", params={"limit": 200, **params}, headers=h)
+        assert r.status_code == 200, r.text
+        return {x["id"] for x in r.json()["items"]} & mine
+
+    assert ids() == mine
+    assert ids(stage="evidence") == {a.id, c.id}
+    assert ids(stage="charge") == {b.id}  # the same shape, another value
+    assert ids(stage=["charge", "evidence"]) == mine
+    assert ids(court_id=a.court_id) == {a.id, c.id}
+    assert ids(court_id=a.court_id, stage="charge") == set()
+    assert ids(fir_from="2025-06-01") == {b.id, c.id}
+    assert ids(fir_from="2025-06-01", fir_to="2025-07-01") == {b.id}
+    assert ids(restricted="true") == {c.id}
+    assert ids(restricted="false") == {a.id, b.id}
+    assert ids(prosecutor_id=world.users["prosecutor_assigned"].id) == {b.id}
+    assert ids(district_id=a.district_id, stage="evidence") == {a.id, c.id}
+    assert ids(district_id=world.cases["other"].district_id) == set()
+    assert ids(police_station_id=a.police_station_id, category="ordinary") == mine
+    # another caller, the same filters: their own scope, not the first one's
+    clerk_ids = {
+        x["id"]
+        for x in client.get(
+            "/api/v1/cases", params={"stage": "evidence", "limit": 200}, headers=world.headers["clerk"]
+        ).json()["items"]
+    }
+    assert clerk_ids & mine == {a.id}  # a clerk does not see the restricted one
 
 
 def test_search_words_are_whole_words_but_the_last_may_be_a_beginning(client, db, world):

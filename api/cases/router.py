@@ -70,7 +70,7 @@ def list_cases(
 ) -> Response:
     """Only cases the caller may see. ``sort``: created_at, fir_date, number, updated_at,
     stage_changed_at (``-`` for descending; default ``-created_at``)."""
-    stmt = service.list_cases(
+    stmt, binds = service.list_cases(
         db,
         principal,
         q=q,
@@ -92,6 +92,7 @@ def list_cases(
         default_sort="-created_at",
         tiebreak=Case.id.desc(),
         core=True,
+        binds=binds,
     )
     return page_response(CaseSummary, rows, total, paging)
 

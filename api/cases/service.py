@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, exists, func, select, update
@@ -18,7 +19,7 @@ from api import db, events
 from api.audit import service as audit
 from api.audit.reads import read_log
 from api.cases import lifecycle, people
-from api.cases.access import get_readable, get_writable, readable_cases
+from api.cases.access import get_readable, get_writable, only_district, readable_cases
 from api.cases.models import (
     Case,
     CaseAssignment,
@@ -261,14 +262,6 @@ LIST_SORTS = {
 }
 
 
-def _one_district(principal: Principal) -> int | None:
-    """The district every case the principal may read belongs to, if there is one (see case_scope)."""
-    local = {Role.district_prosecutor, Role.clerk, Role.monitor}
-    if principal.district_id is None or not principal.roles or not principal.roles <= local:
-        return None
-    return principal.district_id
-
-
 SUMMARY_COLUMNS = (
     Case.number,
     Case.title,
@@ -300,47 +293,76 @@ def list_cases(
     restricted: bool | None = None,
     fir_from: date | None = None,
     fir_to: date | None = None,
-    created_from: Any = None,
-    created_to: Any = None,
-) -> Select[Any]:
-    # the columns of a CaseSummary only, as Core rows (no ORM objects): a page of 50 is the hot
-    # path. The total is counted up to a cap (then ``total_capped``).
+) -> tuple[Select[Any], dict[str, Any] | None]:
+    """(the statement of the caller's cases matching the filters, the values of its parameters).
+
+    The columns of a CaseSummary only, as Core rows (no ORM objects): a page of 50 is the hot path.
+    The total is counted up to a cap (then ``total_capped``). Without ``q`` the statement is a
+    shape built once per caller and set of filters, its values given as parameters (``paginate``'s
+    ``binds``): building the SQL cost more than running it. A search binds its words in."""
+    filters = {
+        "stage": stage or None,
+        "district_id": district_id,
+        "prosecutor_id": prosecutor_id,
+        "court_id": court_id,
+        "police_station_id": police_station_id,
+        "category": category or None,
+        "restricted": restricted,
+        "fir_from": fir_from,
+        "fir_to": fir_to,
+    }
+    given = {name: value for name, value in filters.items() if value is not None}
+    if not q:
+        shape = _list_shape(principal.user_id, principal.roles, principal.district_id, frozenset(given))
+        return shape, given
     stmt = readable_cases(principal).with_only_columns(Case.id, *SUMMARY_COLUMNS)
-    stmt = stmt.execution_options(**{COUNT_CAP: SEARCH_COUNT_CAP if q else DEFAULT_COUNT_CAP})
-    if q:
-        stmt, filing_order = search.search_cases(
-            session, stmt, q, district_id=district_id if district_id is not None else _one_district(principal)
-        )
-        if filing_order is not None:  # ids follow filing order: newest first straight from the index
-            stmt = stmt.execution_options(**{SORT_ALIASES: {"created_at": filing_order}})
-    if stage:
-        stmt = stmt.where(Case.stage.in_(stage))
-    if district_id is not None:
-        stmt = stmt.where(Case.district_id == district_id)
-    if prosecutor_id is not None:
+    stmt = stmt.execution_options(**{COUNT_CAP: SEARCH_COUNT_CAP})
+    stmt, filing_order = search.search_cases(
+        session, stmt, q, district_id=district_id if district_id is not None else only_district(principal)
+    )
+    if filing_order is not None:  # ids follow filing order: newest first straight from the index
+        stmt = stmt.execution_options(**{SORT_ALIASES: {"created_at": filing_order}})
+    return _filtered(stmt, given), None
+
+
+@lru_cache(maxsize=1024)
+def _list_shape(
+    user_id: int, roles: frozenset[Role], district: int | None, filters: frozenset[str]
+) -> Select[Any]:
+    who = Principal(
+        user_id=user_id, username="", full_name="", roles=roles, district_id=district, session_id=""
+    )
+    stmt = readable_cases(who).with_only_columns(Case.id, *SUMMARY_COLUMNS)
+    stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
+    return _filtered(stmt, {name: bindparam(name, expanding=name == "stage") for name in filters})
+
+
+def _filtered(stmt: Select[Any], given: dict[str, Any]) -> Select[Any]:
+    """``stmt`` with the list's filters: each value a parameter or a literal."""
+    if "stage" in given:
+        stmt = stmt.where(Case.stage.in_(given["stage"]))
+    if "district_id" in given:
+        stmt = stmt.where(Case.district_id == given["district_id"])
+    if "prosecutor_id" in given:
         stmt = stmt.where(
             exists().where(
                 CaseAssignment.case_id == Case.id,
-                CaseAssignment.prosecutor_id == prosecutor_id,
+                CaseAssignment.prosecutor_id == given["prosecutor_id"],
                 CaseAssignment.ended_at.is_(None),
             )
         )
-    if court_id is not None:
-        stmt = stmt.where(Case.court_id == court_id)
-    if police_station_id is not None:
-        stmt = stmt.where(Case.police_station_id == police_station_id)
-    if category:
-        stmt = stmt.where(Case.category == category)
-    if restricted is not None:
-        stmt = stmt.where(Case.restricted == restricted)
-    if fir_from:
-        stmt = stmt.where(Case.fir_date >= fir_from)
-    if fir_to:
-        stmt = stmt.where(Case.fir_date <= fir_to)
-    if created_from:
-        stmt = stmt.where(Case.created_at >= created_from)
-    if created_to:
-        stmt = stmt.where(Case.created_at < created_to)
+    if "court_id" in given:
+        stmt = stmt.where(Case.court_id == given["court_id"])
+    if "police_station_id" in given:
+        stmt = stmt.where(Case.police_station_id == given["police_station_id"])
+    if "category" in given:
+        stmt = stmt.where(Case.category == given["category"])
+    if "restricted" in given:
+        stmt = stmt.where(Case.restricted == given["restricted"])
+    if "fir_from" in given:
+        stmt = stmt.where(Case.fir_date >= given["fir_from"])
+    if "fir_to" in given:
+        stmt = stmt.where(Case.fir_date <= given["fir_to"])
     return stmt
 
 
