@@ -203,10 +203,16 @@ def _fast_password_hashing() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _no_remembered_totals() -> None:
     """Capped totals are remembered for a while (api/pagination.py): tests roll their rows back, so
-    a total one test counted must not answer another's."""
+    a total one test counted must not answer another's. Kept list statements go too (a test may
+    change a cap they carry)."""
     from api import pagination
+    from api.cases import service as cases
+    from api.hearings import service as hearings
 
     pagination._capped.clear()
+    pagination._SHAPES.clear()
+    cases._list_shape.cache_clear()
+    hearings._hearings_shape.cache_clear()
 
 
 @pytest.fixture

@@ -207,8 +207,7 @@ def list_hearings(
     total is counted up to 10,000 (then ``total_capped``)."""
     starts_from = _moment(from_, end=False)
     starts_to = _moment(to, end=True)
-    stmt = service.list_hearings(
-        db,
+    stmt, binds = service.list_hearings(
         principal,
         case_id=case_id,
         prosecutor_id=_user_id(prosecutor_id, principal),
@@ -223,7 +222,14 @@ def list_hearings(
         attributed_to=attributed_to,
     )
     rows, total = paginate(
-        db, stmt, paging, allowed=service.LIST_SORTS, default_sort="starts_at", tiebreak=Hearing.id, core=True
+        db,
+        stmt,
+        paging,
+        allowed=service.LIST_SORTS,
+        default_sort="starts_at",
+        tiebreak=Hearing.id,
+        core=True,
+        binds=binds,
     )
     rows = as_dicts(rows)
     labels = service.labels_for(db, rows)

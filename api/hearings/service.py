@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -763,7 +764,6 @@ LIST_SORTS = {"starts_at": Hearing.starts_at}
 
 
 def list_hearings(
-    session: Session,
     principal: Principal,
     *,
     case_id: int | None = None,
@@ -777,44 +777,78 @@ def list_hearings(
     purpose: str | None = None,
     unattended: bool | None = None,
     attributed_to: str | None = None,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """(the statement of the readable cases' hearings matching the filters, the values of its
+    parameters). Each filter is a column of one of the hearings indexes (district, prosecutor,
+    court or case, then starts_at), so a district's month or a prosecutor's diary is an index
+    range; cases are joined (by primary key) only when the caller's scope needs a case column (see
+    ``attached_scope``). The statement is a shape built once per caller and set of filters
+    (``paginate``'s ``binds``); the total is counted up to a cap."""
+    values = {
+        "case_id": case_id,
+        "prosecutor_id": prosecutor_id,
+        "court_id": court_id,
+        "district_id": district_id,
+        "starts_from": starts_from,
+        "starts_to": starts_to,
+        "outcome": outcome,
+        "purpose": purpose,
+        "attributed_to": attributed_to,
+    }
+    given = {name: value for name, value in values.items() if value is not None}
+    switches = frozenset({"pending": pending, "unattended": unattended}.items())
+    shape = _hearings_shape(
+        principal.user_id, principal.roles, principal.district_id, frozenset(given), switches
+    )
+    return shape, given
+
+
+@lru_cache(maxsize=1024)
+def _hearings_shape(
+    user_id: int,
+    roles: frozenset[Role],
+    district: int | None,
+    filters: frozenset[str],
+    switches: frozenset[tuple[str, bool | None]],
 ) -> Select[Any]:
-    """Hearings of readable cases, filtered. Each filter is a column of one of the hearings indexes
-    (district, prosecutor, court or case, then starts_at), so a district's month or a prosecutor's
-    diary is an index range; cases are joined (by primary key) only when the caller's scope needs a
-    case column (see ``attached_scope``)."""
-    scope, needs_case = attached_scope(principal, case_id=Hearing.case_id, district_id=Hearing.district_id)
+    who = Principal(
+        user_id=user_id, username="", full_name="", roles=roles, district_id=district, session_id=""
+    )
+    scope, needs_case = attached_scope(who, case_id=Hearing.case_id, district_id=Hearing.district_id)
     # the columns, not the entity: a page is read as Core rows; the total is counted up to a cap
     stmt = select(*Hearing.__table__.columns).execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
     if needs_case:
         stmt = stmt.join(Case, Case.id == Hearing.case_id)
     stmt = stmt.where(scope)
-    own = only_district(principal)
+    own = only_district(who)
     if own is not None:
         stmt = stmt.where(Hearing.district_id == own)
-    if case_id is not None:
-        stmt = stmt.where(Hearing.case_id == case_id)
-    if prosecutor_id is not None:
-        stmt = stmt.where(Hearing.prosecutor_id == prosecutor_id)
-    if court_id is not None:
-        stmt = stmt.where(Hearing.court_id == court_id)
-    if district_id is not None:
-        stmt = stmt.where(Hearing.district_id == district_id)
-    if starts_from is not None:
-        stmt = stmt.where(Hearing.starts_at >= starts_from)
-    if starts_to is not None:
-        stmt = stmt.where(Hearing.starts_at < starts_to)
-    if outcome is not None:
-        stmt = stmt.where(Hearing.outcome == outcome)
-    if pending is not None:
-        stmt = stmt.where(Hearing.outcome.is_(None) if pending else Hearing.outcome.is_not(None))
-    if purpose is not None:
-        stmt = stmt.where(Hearing.purpose == purpose)
-    if unattended is not None:
+    value = {name: bindparam(name) for name in filters}
+    for name, column in (
+        ("case_id", Hearing.case_id),
+        ("prosecutor_id", Hearing.prosecutor_id),
+        ("court_id", Hearing.court_id),
+        ("district_id", Hearing.district_id),
+        ("outcome", Hearing.outcome),
+        ("purpose", Hearing.purpose),
+    ):
+        if name in value:
+            stmt = stmt.where(column == value[name])
+    if "starts_from" in value:
+        stmt = stmt.where(Hearing.starts_at >= value["starts_from"])
+    if "starts_to" in value:
+        stmt = stmt.where(Hearing.starts_at < value["starts_to"])
+    if "attributed_to" in value:
         stmt = stmt.where(
-            Hearing.prosecutor_id.is_(None) if unattended else Hearing.prosecutor_id.is_not(None)
+            Hearing.outcome == "adjourned", Hearing.adjournment_attributed_to == value["attributed_to"]
         )
-    if attributed_to is not None:
-        stmt = stmt.where(Hearing.outcome == "adjourned", Hearing.adjournment_attributed_to == attributed_to)
+    switch = dict(switches)
+    if switch["pending"] is not None:
+        stmt = stmt.where(Hearing.outcome.is_(None) if switch["pending"] else Hearing.outcome.is_not(None))
+    if switch["unattended"] is not None:
+        stmt = stmt.where(
+            Hearing.prosecutor_id.is_(None) if switch["unattended"] else Hearing.prosecutor_id.is_not(None)
+        )
     return stmt
 
 
