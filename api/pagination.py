@@ -221,17 +221,12 @@ _SHAPES: dict[tuple[int, str], tuple[Select[Any], tuple[Select[Any], Select[Any]
 _SHAPE_LIMIT = 2048
 
 
-def _shaped(
-    stmt: Select[Any],
-    key: str,
-    allowed: Mapping[str, ColumnElement[Any]],
-    default_sort: str,
-    tiebreak: ColumnElement[Any] | None,
-) -> tuple[Select[Any], Select[Any]]:
+def _shaped(stmt: Select[Any], key: str, *how: Any) -> tuple[Select[Any], Select[Any]]:
+    """``_derived(stmt, key, *how)``, built once for a kept ``stmt``."""
     found = _SHAPES.get((id(stmt), key))
     if found is not None and found[0] is stmt:
         return found[1]
-    derived = _derived(stmt, key, allowed, default_sort, tiebreak)
+    derived = _derived(stmt, key, *how)
     if len(_SHAPES) >= _SHAPE_LIMIT:
         _SHAPES.clear()
     _SHAPES[(id(stmt), key)] = (stmt, derived)  # the shape kept alive with its entry: ids stay unique
