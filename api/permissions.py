@@ -151,7 +151,7 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
 
-async def _current_principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+async def authenticate(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
     # imported here: the auth domain depends on this module for Principal
     from api.auth.dependencies import current_principal
 
@@ -170,7 +170,7 @@ def require(*perms: Perm) -> Any:
     # a coroutine (no I/O): no trip through the thread pool; authentication itself is a plain
     # function (it queries the database) and runs in the pool, or, on a read, in the endpoint's
     # thread (then ``principal`` is a Deferred, and so is this check: api/deferred.py)
-    async def checker(principal: Annotated[Principal, Depends(_current_principal)]) -> Principal:
+    async def checker(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if isinstance(principal, deferred.Deferred):
             return deferred.Deferred(functools.partial(_check, perms), {"principal": principal})  # type: ignore[return-value]
         return _check(perms, principal)

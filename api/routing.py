@@ -24,7 +24,7 @@ from api.db import READ_METHODS, get_engine, request_session
 from api.errors import AppError, ValidationFailed
 from api.idempotency import service as idempotency
 from api.limits import METHODS_WITH_BODY
-from api.permissions import _current_principal, is_guard
+from api.permissions import authenticate, is_guard
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -165,7 +165,7 @@ def _principal_reaches_only_guards(dependant: Dependant) -> bool:
     def walk(node: Dependant, root: bool) -> bool:
         guard = node.call is not None and is_guard(node.call)
         for sub in node.dependencies:
-            takes = sub.call is _current_principal or (sub.call is not None and is_guard(sub.call))
+            takes = sub.call is authenticate or (sub.call is not None and is_guard(sub.call))
             if (takes and not (root or guard)) or not walk(sub, False):
                 return False
         return True

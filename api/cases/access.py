@@ -32,7 +32,9 @@ def readable_filter(principal: Principal) -> ColumnElement[bool]:
 _SCOPES = 1024
 
 
-def _shape(user_id: Any, roles: frozenset[Role], district_id: Any) -> Principal:
+def stand_in(user_id: Any, roles: frozenset[Role], district_id: Any) -> Principal:
+    """A principal of only what access depends on (user, roles, district): the key of statements
+    built once and shared (the values may be bind parameters)."""
     return Principal(
         user_id=user_id, username="", full_name="", roles=roles, district_id=district_id, session_id=""
     )
@@ -40,7 +42,7 @@ def _shape(user_id: Any, roles: frozenset[Role], district_id: Any) -> Principal:
 
 @lru_cache(maxsize=_SCOPES)
 def _readable_filter(user_id: Any, roles: frozenset[Role], district_id: Any) -> ColumnElement[bool]:
-    who = _shape(user_id, roles, district_id)
+    who = stand_in(user_id, roles, district_id)
     return case_scope(who, district_id=Case.district_id, restricted=Case.restricted, assigned=on_team(who))
 
 
@@ -68,7 +70,7 @@ def _attached_scope(
     # not correlated: evaluated once per query (a prosecutor's cases), then probed per row
     assigned = case_id.in_(select(CaseAssignment.case_id).where(CaseAssignment.prosecutor_id == user_id))
     clause = case_scope(
-        _shape(user_id, roles, district),
+        stand_in(user_id, roles, district),
         district_id=district_id,
         restricted=Case.restricted,
         assigned=assigned,
@@ -102,7 +104,7 @@ def _readable_by_id(roles: frozenset[Role], has_district: bool) -> Select[tuple[
     """``readable_cases(...).where(Case.id == :case_id)`` for every principal of these roles (with or
     without a district), the user and district as parameters (:uid, :did): built once, not per
     request (building the access clause cost more than running it)."""
-    template = _shape(bindparam("uid"), roles, bindparam("did") if has_district else None)
+    template = stand_in(bindparam("uid"), roles, bindparam("did") if has_district else None)
     return readable_cases(template).where(Case.id == bindparam("case_id"))
 
 

@@ -19,7 +19,7 @@ from api import db, events
 from api.audit import service as audit
 from api.audit.reads import read_log
 from api.cases import lifecycle, people
-from api.cases.access import get_readable, get_writable, only_district, readable_cases
+from api.cases.access import get_readable, get_writable, only_district, readable_cases, stand_in
 from api.cases.models import (
     Case,
     CaseAssignment,
@@ -329,10 +329,7 @@ def list_cases(
 def _list_shape(
     user_id: int, roles: frozenset[Role], district: int | None, filters: frozenset[str]
 ) -> Select[Any]:
-    who = Principal(
-        user_id=user_id, username="", full_name="", roles=roles, district_id=district, session_id=""
-    )
-    stmt = readable_cases(who).with_only_columns(Case.id, *SUMMARY_COLUMNS)
+    stmt = readable_cases(stand_in(user_id, roles, district)).with_only_columns(Case.id, *SUMMARY_COLUMNS)
     stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
     return _filtered(stmt, {name: bindparam(name, expanding=name == "stage") for name in filters})
 

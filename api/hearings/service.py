@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api.audit import service as audit
 from api.cases import service as cases_service
-from api.cases.access import attached_scope, get_writable, only_district, readable_filter
+from api.cases.access import attached_scope, get_writable, only_district, readable_filter, stand_in
 from api.cases.models import Case, CaseAssignment, CaseParty, Person
 from api.concurrency import check_if_match
 from api.config import get_settings
@@ -80,10 +80,6 @@ def minutes_of(hearing: Hearing) -> int:
 def length(duration_minutes: int | None) -> int:
     """A hearing's length: its own, or the setting when none was given."""
     return duration_minutes or get_settings().hearing_minutes
-
-
-def ends_at(hearing: Hearing) -> datetime:
-    return hearing.starts_at + timedelta(minutes=minutes_of(hearing))
 
 
 def local(at: datetime) -> datetime:
@@ -811,9 +807,7 @@ def _hearings_shape(
     filters: frozenset[str],
     switches: frozenset[tuple[str, bool | None]],
 ) -> Select[Any]:
-    who = Principal(
-        user_id=user_id, username="", full_name="", roles=roles, district_id=district, session_id=""
-    )
+    who = stand_in(user_id, roles, district)
     scope, needs_case = attached_scope(who, case_id=Hearing.case_id, district_id=Hearing.district_id)
     # the columns, not the entity: a page is read as Core rows; the total is counted up to a cap
     stmt = select(*Hearing.__table__.columns).execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
@@ -867,14 +861,14 @@ def labels_for(session: Session, hearings: Sequence[dict[str, Any]]) -> Labels:
     indexed lookups as a UNION ALL, keyed by the hearings' column values (``api.db.columns_of``, or a
     page's rows; not joined to their rows, which may hold changes not yet flushed)."""
     labels = Labels(cases={}, courts={}, users={}, reasons={})
+    if not hearings:
+        return labels
     params = {
         "cases": list({h["case_id"] for h in hearings}),
         "courts": list({h["court_id"] for h in hearings}),
         "users": list({h["prosecutor_id"] for h in hearings if h["prosecutor_id"]}),
         "reasons": list({h["adjournment_reason"] for h in hearings if h["adjournment_reason"]}),
     }
-    if not hearings:
-        return labels
     for kind, key, code, name, title in session.connection().execute(_LABELS, params):
         if kind == "case":
             labels.cases[key] = (name, title)

@@ -363,8 +363,8 @@ def _details(session: Session, figure: Figure, items: list[Any], clock: Clock) -
         names = _names(session, (h.prosecutor_id for h in items if h.prosecutor_id is not None))
         codes = {h.adjournment_reason for h in items if h.adjournment_reason}
         reasons = (
-            {  # code → (label, label in Urdu)
-                code: (label, label_ur)
+            {  # code → {"reason_label": …, "reason_label_ur": …}
+                code: {"reason_label": label, "reason_label_ur": label_ur}
                 for code, label, label_ur in session.execute(
                     select(AdjournmentReason.code, AdjournmentReason.label, AdjournmentReason.label_ur).where(
                         AdjournmentReason.code.in_(codes)
@@ -383,8 +383,7 @@ def _details(session: Session, figure: Figure, items: list[Any], clock: Clock) -
                 if figure == "prosecution-adjournments"
                 else courts.get(h.court_id),
                 "court": courts.get(h.court_id),
-                "reason_label": reasons.get(h.adjournment_reason, (None, None))[0],
-                "reason_label_ur": reasons.get(h.adjournment_reason, (None, None))[1],
+                **reasons.get(h.adjournment_reason, {}),
                 "prosecutor_id": h.prosecutor_id,
                 "prosecutor_name": names.get(h.prosecutor_id) if h.prosecutor_id is not None else None,
             }
