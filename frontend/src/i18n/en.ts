@@ -137,6 +137,7 @@ const en = {
     next: 'Next',
     pagination: 'Pagination',
     showing: 'Showing {from}–{to} of {total}',
+    atLeast: '{n}+',
     page: 'Page {page} of {pages}',
     loading: 'Loading…',
     empty: 'Nothing to show.',

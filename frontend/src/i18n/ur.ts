@@ -138,6 +138,7 @@ const ur: Messages = {
     next: 'اگلا',
     pagination: 'صفحات',
     showing: '{total} میں سے {from}–{to} دکھائے جا رہے ہیں',
+    atLeast: 'کم از کم {n}',
     page: 'صفحہ {page} از {pages}',
     loading: 'لوڈ ہو رہا ہے…',
     empty: 'دکھانے کے لیے کچھ نہیں۔',
