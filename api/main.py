@@ -218,6 +218,18 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+#: text without NUL: a query string holding one is refused (400, api/limits.py)
+NO_NUL = "^[^\\x00]*$"
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    """A free-text query parameter's schema says it takes no NUL (an enumeration, a format or a
+    pattern already excludes it)."""
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string" and not {"enum", "format", "pattern"} & branch.keys():
+            branch["pattern"] = NO_NUL
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -247,6 +259,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             # a query string that is not UTF-8, a body that is not JSON (api/limits.py, FastAPI)
             operation.setdefault("responses", {}).setdefault("400", problem_400)
             for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    _no_nul(parameter["schema"])
                 # updates without If-Match are refused (428): the header is required, not optional
                 if parameter.get("in") == "header" and parameter["name"].lower() == "if-match":
                     parameter["required"] = True

@@ -117,14 +117,25 @@ def _swap(params: dict[str, Any], name: str, value: int) -> dict[str, Any]:
     return {**params, name: value}
 
 
+#: the ids' range in the schema (api/pagination.py MAX_ID): a generated value outside it is a
+#: negative case's mutation and stays as generated
+ID_RANGE = range(1, 2**31)
+
+
+def _an_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in ID_RANGE
+
+
 def _fed(params: Any, names: tuple[str, ...]) -> Any:
-    """The generated values, or one of them replaced by a real id of any district."""
+    """The generated values, or one of them replaced by a real id of any district. Only a value
+    that is itself a valid id is replaced: replacing a negative case's invalid id (0, -1, 2**31,
+    text) would turn the request valid while schemathesis still expects it refused."""
     if not isinstance(params, dict):
         return st.just(params)
     options = [
         st.sampled_from(_pool(KINDS[name])).map(lambda v, n=name: _swap(params, n, v))
         for name in names
-        if name in params and _pool(KINDS[name])
+        if _an_id(params.get(name)) and _pool(KINDS[name])
     ]
     if not options:
         return st.just(params)

@@ -1,6 +1,6 @@
 """Run schemathesis (its CLI, ``st run``) over every operation of a live server's /openapi.json with
-every check (``--checks all``), as two district prosecutors of different districts (peers) and an
-administrator, with tests/fuzz/hooks.py loaded.
+every check (selected in schemathesis.toml), as two district prosecutors of different districts
+(peers) and an administrator, with tests/fuzz/hooks.py loaded.
 
 ``python -m tests.fuzz.runner`` (``make fuzz``): a fresh database (SQLite under a temporary folder,
 or a new database next to ``DATABASE_URL`` when that names PostgreSQL), migrated and seeded with the
@@ -152,8 +152,6 @@ def run(
         str(config),
         "run",
         f"{base}/openapi.json",
-        "--checks",
-        "all",
         "--phases",
         phases,
         "--max-examples",
