@@ -2,8 +2,8 @@
 
 The index is one row per case (``case_search``, created by the migrations, outside the ORM
 metadata) holding its numbers, people's names in English and Urdu, sections and police station.
-Services call ``index_case`` after changing what it holds; ``matching_cases`` gives the ids for a
-query, which the caller intersects with ``readable_cases`` so access rules apply to results."""
+Services call ``index_case`` after changing what it holds; ``search_cases`` narrows a statement of
+``readable_cases`` to a query's matches, so access rules apply to results."""
 
 from __future__ import annotations
 
@@ -103,13 +103,27 @@ def index_case(session: Session, case: Case) -> None:
         )
 
 
-def matching_cases(session: Session, q: str) -> ColumnElement[bool]:
-    """A WHERE clause on ``Case.id`` for the cases whose document has every word of ``q`` (see
-    ``fts_query``)."""
+def search_cases(
+    session: Session, stmt: Select[Any], q: str, *, district_id: int | None = None
+) -> tuple[Select[Any], ColumnElement[Any] | None]:
+    """``stmt`` narrowed to the cases whose document has every word of ``q`` (see ``fts_query``),
+    and the column that orders them by filing (newest last) when the index can hand them over in
+    that order, else None.
+
+    ``district_id``: the results are limited to that district anyway (a filter or the caller's
+    scope); its token is added to the query so the index does the narrowing (FTS5 and GIN both
+    intersect it with the query's words) instead of the matches being filtered row by row.
+
+    On SQLite the index is joined rather than used as ``id IN (…)``: the IN list would hold every
+    match (hundreds of thousands for a common name and section) before the first row of the
+    page, while the join reads the FTS5 matches in rowid order and stops after the page (and the
+    capped count). A case's rowid is its id, and ids follow filing order (``created_at``)."""
     words = tokens(q)
     if not words:
-        return literal_column("1") == 1
+        return stmt, None
     dialect = _dialect(session)
+    if district_id is not None:
+        words = [district_token(district_id), *words]  # whole, and never the last (a beginning)
     query = fts_query(words, dialect)
     if dialect == "postgresql":
         ids = (
@@ -117,33 +131,7 @@ def matching_cases(session: Session, q: str) -> ColumnElement[bool]:
             .select_from(text(TABLE))
             .where(text("tsv @@ to_tsquery('simple', :q)").bindparams(q=query))
         )
-    else:
-        ids = (
-            select(literal_column("rowid"))
-            .select_from(text(TABLE))
-            .where(text("case_search MATCH :q").bindparams(q=query))
-        )
-    return Case.id.in_(ids)
-
-
-def search_cases(
-    session: Session, stmt: Select[Any], q: str, *, district_id: int | None = None
-) -> tuple[Select[Any], ColumnElement[Any] | None]:
-    """``stmt`` narrowed to the cases matching ``q``, and the column that orders them by filing
-    (newest last) when the index can hand them over in that order, else None.
-
-    On SQLite the index is joined rather than used as ``id IN (…)``: the IN list would hold every
-    match (hundreds of thousands for a common name and section) before the first row of the
-    page, while the join reads the FTS5 matches in rowid order and stops after the page (and the
-    capped count). A case's rowid is its id, and ids follow filing order (``created_at``).
-    ``district_id``: the results are limited to that district anyway (a filter or the caller's
-    scope); its token is added to the query so the index does the narrowing."""
-    words = tokens(q)
-    if not words or _dialect(session) == "postgresql":
-        return stmt.where(matching_cases(session, q)), None
-    query = fts_query(words, "sqlite")
-    if district_id is not None:
-        query += f' "{district_token(district_id)}"'
+        return stmt.where(Case.id.in_(ids)), None
     fts = table(TABLE, column("rowid"))
     stmt = stmt.join(fts, fts.c.rowid == Case.id).where(text("case_search MATCH :q").bindparams(q=query))
     return stmt, fts.c.rowid
