@@ -19,9 +19,24 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from pydantic import AfterValidator, AwareDatetime
-from sqlalchemy import DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import coercions, roles
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 from api.config import get_settings
@@ -85,6 +100,42 @@ def columns_of(entity: Any) -> dict[str, Any]:
     """An entity's column values by name: what a Core row of its table holds, for code that
     presents both (a page of rows and a single entity) the same way."""
     return {c.key: getattr(entity, c.key) for c in entity.__table__.columns}
+
+
+class OneOf(ColumnElement[bool]):
+    """``column`` is one of the values of the list parameter ``name`` (``one_of``)."""
+
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition as it is (SQLite would otherwise add "= 1")
+    _traverse_internals = [  # SQLAlchemy's cache key: the statement is cached by column and name
+        ("column", InternalTraversal.dp_clauseelement),
+        ("name", InternalTraversal.dp_string),
+    ]
+    type = Boolean()
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.name = name
+
+
+def one_of(column: Any, name: str) -> OneOf:
+    """A kept statement's ``column IN (:name)`` for a list given at execution. SQLite: an expanding
+    ``IN (?, ?, …)``. PostgreSQL: ``= ANY(:name)`` with the list as one array parameter, so the SQL
+    text is the same whatever the list's length: psycopg parses it once and the server prepares
+    it, where an expanding IN made a new statement of each length (1.2 ms of CPU on a page of 50
+    hearings' labels, measured)."""
+    return OneOf(coercions.expect(roles.ExpressionElementRole, column), name)
+
+
+@compiles(OneOf)
+def _one_of_in(element: OneOf, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **kw)
+
+
+@compiles(OneOf, "postgresql")
+def _one_of_any(element: OneOf, compiler: Any, **kw: Any) -> str:
+    values = bindparam(element.name, type_=postgresql.ARRAY(element.column.type))
+    return compiler.process(element.column == any_(values), **kw)
 
 
 def utcnow() -> datetime:

@@ -32,7 +32,7 @@ from api.cases.models import (
 )
 from api.cases.schemas import CaseCreate, CaseUpdate, PersonIn, TransitionIn
 from api.concurrency import check_if_match
-from api.db import utcnow
+from api.db import one_of, utcnow
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SEARCH_COUNT_CAP, SORT_ALIASES
 from api.permissions import Perm, Principal, Role
@@ -331,13 +331,16 @@ def _list_shape(
 ) -> Select[Any]:
     stmt = readable_cases(stand_in(user_id, roles, district)).with_only_columns(Case.id, *SUMMARY_COLUMNS)
     stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
-    return _filtered(stmt, {name: bindparam(name, expanding=name == "stage") for name in filters})
+    return _filtered(stmt, {name: bindparam(name) for name in filters})
 
 
 def _filtered(stmt: Select[Any], given: dict[str, Any]) -> Select[Any]:
     """``stmt`` with the list's filters: each value a parameter or a literal."""
     if "stage" in given:
-        stmt = stmt.where(Case.stage.in_(given["stage"]))
+        stages = given["stage"]
+        stmt = stmt.where(
+            Case.stage.in_(stages) if isinstance(stages, list) else one_of(Case.stage, stages.key)
+        )
     if "district_id" in given:
         stmt = stmt.where(Case.district_id == given["district_id"])
     if "prosecutor_id" in given:
@@ -392,7 +395,7 @@ class CaseFile:
 
 
 _PARTIES = select(CaseParty.__table__).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
-_PERSONS = select(Person.__table__).where(Person.id.in_(bindparam("ids", expanding=True)))
+_PERSONS = select(Person.__table__).where(one_of(Person.id, "ids"))
 _CHARGES = (
     select(
         Charge.id,

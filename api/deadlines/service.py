@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, or_, select
+from sqlalchemy import ColumnElement, Select, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from api import db, events
@@ -584,14 +584,14 @@ def context_of(session: Session, rows: Iterable[dict[str, Any]]) -> tuple[dict[i
     return numbers, rules
 
 
-_CASE_NUMBERS = select(Case.id, Case.number).where(Case.id.in_(bindparam("ids", expanding=True)))
+_CASE_NUMBERS = select(Case.id, Case.number).where(db.one_of(Case.id, "ids"))
 _RULE_TEXTS = select(
     DeadlineRule.id,
     DeadlineRule.code,
     DeadlineRule.legal_reference,
     DeadlineRule.trigger_event,
     DeadlineRule.confidence,
-).where(DeadlineRule.id.in_(bindparam("ids", expanding=True)))
+).where(db.one_of(DeadlineRule.id, "ids"))
 
 
 def update_deadline(

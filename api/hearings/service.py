@@ -28,7 +28,7 @@ from api.cases.access import attached_scope, get_writable, only_district, readab
 from api.cases.models import Case, CaseAssignment, CaseParty, Person
 from api.concurrency import check_if_match
 from api.config import get_settings
-from api.db import local_zone, utcnow
+from api.db import local_zone, one_of, utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.hearings.models import Hearing
 from api.hearings.schemas import ConflictOut, HearingCheck, HearingCreate, HearingUpdate
@@ -882,16 +882,13 @@ def labels_for(session: Session, hearings: Sequence[dict[str, Any]]) -> Labels:
 
 
 def _labels_statement() -> Any:
-    def ids(name: str) -> Any:
-        return bindparam(name, expanding=True)
-
     no_id, no_code, no_title = null().cast(Integer), null().cast(String), null().cast(String)
     return union_all(
-        select(literal("case"), Case.id, no_code, Case.number, Case.title).where(Case.id.in_(ids("cases"))),
-        select(literal("court"), Court.id, no_code, Court.name, no_title).where(Court.id.in_(ids("courts"))),
-        select(literal("user"), User.id, no_code, User.full_name, no_title).where(User.id.in_(ids("users"))),
+        select(literal("case"), Case.id, no_code, Case.number, Case.title).where(one_of(Case.id, "cases")),
+        select(literal("court"), Court.id, no_code, Court.name, no_title).where(one_of(Court.id, "courts")),
+        select(literal("user"), User.id, no_code, User.full_name, no_title).where(one_of(User.id, "users")),
         select(literal("reason"), no_id, AdjournmentReason.code, AdjournmentReason.label, no_title).where(
-            AdjournmentReason.code.in_(ids("reasons"))
+            one_of(AdjournmentReason.code, "reasons")
         ),
     )
 
