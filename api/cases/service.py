@@ -331,16 +331,15 @@ def _list_shape(
 ) -> Select[Any]:
     stmt = readable_cases(stand_in(user_id, roles, district)).with_only_columns(Case.id, *SUMMARY_COLUMNS)
     stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
-    return _filtered(stmt, {name: bindparam(name) for name in filters})
+    # stages as an expanding IN, not db.one_of: PostgreSQL reads one stage's cases in the order of
+    # the index (district, stage, FIR date) only from "stage = x", which is what IN (x) becomes
+    return _filtered(stmt, {name: bindparam(name, expanding=name == "stage") for name in filters})
 
 
 def _filtered(stmt: Select[Any], given: dict[str, Any]) -> Select[Any]:
     """``stmt`` with the list's filters: each value a parameter or a literal."""
     if "stage" in given:
-        stages = given["stage"]
-        stmt = stmt.where(
-            Case.stage.in_(stages) if isinstance(stages, list) else one_of(Case.stage, stages.key)
-        )
+        stmt = stmt.where(Case.stage.in_(given["stage"]))
     if "district_id" in given:
         stmt = stmt.where(Case.district_id == given["district_id"])
     if "prosecutor_id" in given:
