@@ -115,6 +115,7 @@ def fuzz_data(database_url: str) -> dict[str, object]:
         "identities": identities,
         "pools": pools,
         "protected_user_ids": sorted(users[name][0] for name in IDENTITIES),
+        "usernames": list(IDENTITIES),
     }
 
 
