@@ -439,6 +439,20 @@ def test_list_filters_sort_and_scope(client, db, w):
         assert resp.headers["content-type"].startswith("application/problem+json")
 
 
+def test_days_at_the_calendars_edges_are_ranges_not_errors(client, db, w):
+    """Local midnight of 0001-01-01 in Karachi has no UTC instant, and 9999-12-31 no next day:
+    both were a 500 (found by schemathesis); they bound the range at the first or last instant."""
+    scheduled = ok(schedule(client, w, starts_at=at_local(fresh_day(db), 10)), 201)
+    h = w.headers["district_prosecutor"]
+    edges = {"from": "0001-01-01", "to": "9999-12-31"}
+    r = client.get("/api/v1/hearings", params={**edges, "limit": 200}, headers=h)
+    assert scheduled["id"] in [x["id"] for x in ok(r)["items"]]
+    for day in edges.values():
+        r = client.get(f"/api/v1/courts/{w.extra['court']}/cause-list", params={"date": day}, headers=h)
+        assert ok(r)["items"] == [] and r.json()["date"] == day
+    assert hearing_service.day_bounds(date.max)[1] == datetime.max.replace(tzinfo=UTC)
+
+
 def test_the_list_counts_up_to_the_cap(client, db, w, monkeypatch):
     """A district's month of hearings runs to tens of thousands at scale: the total stops at
     DEFAULT_COUNT_CAP (a lower bound, ``total_capped``), the page is whole."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,10 +97,17 @@ def day_words(d: date) -> str:
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC instants a local day starts and ends (the end exclusive)."""
-    start = datetime.combine(day, time(0), local_zone())
-    end = datetime.combine(day + timedelta(days=1), time(0), local_zone())
-    return start, end
+    """The UTC instants a local day starts and ends (the end exclusive). At the calendar's edges
+    (0001-01-01 east of UTC, 9999-12-31) a bound is the first or last instant there is."""
+    end = _midnight(day + timedelta(days=1)) if day < date.max else datetime.max.replace(tzinfo=UTC)
+    return _midnight(day), end
+
+
+def _midnight(day: date) -> datetime:
+    try:
+        return datetime.combine(day, time(0), local_zone()).astimezone(UTC)
+    except OverflowError:  # no UTC instant that early (or late)
+        return (datetime.min if day.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 # --- lookups --------------------------------------------------------------------------------
