@@ -424,6 +424,10 @@ def test_list_filters_sort_and_scope(client, db, w):
     assert first["court_name"] == db.get(Court, w.extra["court"]).name
     assert first["prosecutor_name"] == pp.full_name and first["case_number"] == w.cases["own"].number
     assert ok(row)["total"] == 4 and ok(row)["total_capped"] is False
+    nobody = client.get(
+        "/api/v1/hearings", params={"prosecutor_id": "9999999999"}, headers=w.headers["clerk"]
+    )
+    assert ok(nobody)["items"] == [] and nobody.json()["total"] == 0  # no user has that id
     for bad in (
         {"sort": "court"},
         {"from": f"{day.isoformat()}T10:00:00"},  # naive
