@@ -400,6 +400,24 @@ def test_filing_starts_the_interim_report_clocks_overdue_without_a_report(client
     )
 
 
+def test_today_is_karachis_day_after_its_midnight(db, dp, monkeypatch):
+    """At 00:30 in Karachi (19:30 UTC the day before) a report received today is not "in the
+    future": the check read UTC's date, so for five hours a night today's date was refused (and
+    three tests here failed in those hours)."""
+    pin_clock(monkeypatch, datetime(2026, 3, 10, 19, 30, tzinfo=UTC))
+    local_today = date(2026, 3, 11)
+    assert deadlines.today() == local_today
+    case = new_case(db, dp, fir_date=local_today - timedelta(days=5))
+
+    def report(received_on: date) -> Any:
+        data = PoliceReportIn(kind="interim", received_on=received_on)
+        return records.add_report(db, principal=principal_of(dp), case_id=case.id, data=data, origin=Origin())
+
+    assert report(local_today)[0].received_on == local_today
+    with pytest.raises(ValidationFailed, match="future"):
+        report(local_today + timedelta(days=1))
+
+
 def test_a_police_report_meets_them_and_starts_the_scrutiny_clock(db, dp):
     fir = deadlines.today() - timedelta(days=20)
     case = new_case(db, dp, fir_date=fir)

@@ -24,7 +24,7 @@ from api.cases.schemas import (
     TransitionIn,
 )
 from api.concurrency import etag
-from api.db import utcnow
+from api.db import local_date
 from api.permissions import Principal, Role
 from api.reference.models import Court, District, Offence, PoliceStation
 from api.users.models import User
@@ -128,7 +128,7 @@ def seed(session: Session) -> list[Case]:
     districts = {d.code: d for d in session.scalars(select(District))}
     offences = {(o.statute, o.section): o.id for o in session.scalars(select(Offence))}
     origin = Origin()
-    today = utcnow().date()
+    today = local_date()
     made = []
     for n, spec in enumerate(CASES):
         district = districts[spec.district]
@@ -296,7 +296,7 @@ def _dispose(session: Session, case: Case, dp: Principal, spec: DemoCase, origin
                 if acquitted
                 else "Rigorous imprisonment for three years and a fine of Rs. 50,000",
                 reason="witnesses_hostile" if acquitted else None,
-                decided_on=utcnow().date(),
+                decided_on=local_date(),
             ),
             origin=origin,
         )

@@ -20,7 +20,7 @@ from api.cases import service as case_service
 from api.cases.access import readable_filter
 from api.cases.models import CATEGORIES, CUSTODY, Case
 from api.cases.schemas import CaseCreate, ImportReport, ImportRowReport
-from api.db import utcnow
+from api.db import local_date
 from api.errors import AppError, Forbidden, PayloadTooLarge, ValidationFailed
 from api.permissions import Perm, Principal, Role
 from api.reference.models import District, Offence, PoliceStation
@@ -266,7 +266,7 @@ def import_cases(
     if len(content) > MAX_BYTES:
         raise PayloadTooLarge(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
     rows = parse(content)
-    today = utcnow().date()
+    today = local_date()
     groups: dict[tuple[int, int, str], list[_Row]] = {}
     for row in rows:
         _validate(session, row, principal, today)

@@ -31,7 +31,7 @@ from api.cases.schemas import (
     ScrutinyUpdate,
 )
 from api.concurrency import check_if_match
-from api.db import utcnow
+from api.db import local_date, utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.permissions import Perm, Principal
 from api.reference.models import Offence
@@ -53,7 +53,7 @@ def _event(
 
 
 def _not_future(value: date, loc: list[str | int]) -> None:
-    if value > utcnow().date():
+    if value > local_date():  # the service's day (Karachi), not UTC's
         raise ValidationFailed.at(loc, "cannot be in the future")
 
 

@@ -32,7 +32,7 @@ from api.cases.models import (
 )
 from api.cases.schemas import CaseCreate, CaseUpdate, PersonIn, TransitionIn
 from api.concurrency import check_if_match
-from api.db import one_of, utcnow
+from api.db import local_date, one_of, utcnow
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SEARCH_COUNT_CAP, SORT_ALIASES
 from api.permissions import Perm, Principal, Role
@@ -543,7 +543,7 @@ def transition(
     session: Session, *, principal: Principal, case_id: int, data: TransitionIn, origin: audit.Origin
 ) -> Case:
     case = get_writable(session, principal, case_id, Perm.cases_transition)
-    today = utcnow().date()
+    today = local_date()
     try:
         lifecycle.check(facts_of(session, case), data.to, reason=data.reason, note=data.note, today=today)
     except lifecycle.IllegalMove as exc:
