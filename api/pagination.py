@@ -23,6 +23,16 @@ MAX_ID = 2_147_483_647
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 #: an optional row id filter in the query string
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+#: a user filter in the query string: ``me`` or a user id (see ``me_or_id``)
+ME_OR_ID = r"^(me|[1-9][0-9]{0,9})$"
+
+
+def me_or_id(value: str | None, caller_id: int) -> int | None:
+    """The user a ``ME_OR_ID`` filter names, or None for no filter. Ten digits may pass ``MAX_ID``:
+    no user has such an id (nor can the column hold it), so the caller answers an empty page."""
+    if value is None:
+        return None
+    return caller_id if value == "me" else int(value)
 
 
 #: an execution option on a listing's statement: count at most this many rows (see ``CappedTotal``)

@@ -33,11 +33,13 @@ from api.hearings.schemas import (
 )
 from api.pagination import (
     MAX_ID,
+    ME_OR_ID,
     IdPath,
     IdQuery,
     Page,
     PageParams,
     as_dicts,
+    me_or_id,
     page_response,
     paginate,
     sorting,
@@ -122,13 +124,6 @@ def _moment(value: date | datetime | None, *, end: bool) -> datetime | None:
     return stop if end else start
 
 
-def _user_id(value: str | None, principal: Principal) -> int | None:
-    """``me`` or a user id (a number beyond any id names no user: see ``list_hearings``)."""
-    if value is None:
-        return None
-    return principal.user_id if value == "me" else int(value)
-
-
 @router.post(
     "/hearings",
     response_model=HearingWritten,
@@ -178,7 +173,7 @@ def list_hearings(
     case_id: IdQuery = None,
     prosecutor_id: Annotated[
         str | None,
-        Query(pattern=r"^(me|[1-9][0-9]{0,9})$", description="a user id, or `me` (the caller's diary)"),
+        Query(pattern=ME_OR_ID, description="a user id, or `me` (the caller's diary)"),
     ] = None,
     court_id: IdQuery = None,
     district_id: IdQuery = None,
@@ -203,8 +198,8 @@ def list_hearings(
     total is counted up to 10,000 (then ``total_capped``)."""
     starts_from = _moment(from_, end=False)
     starts_to = _moment(to, end=True)
-    prosecutor = _user_id(prosecutor_id, principal)
-    if prosecutor is not None and prosecutor > MAX_ID:  # no user has it (nor can the column)
+    prosecutor = me_or_id(prosecutor_id, principal.user_id)
+    if prosecutor is not None and prosecutor > MAX_ID:
         return page_response(HearingOut, [], 0, paging)
     stmt, binds = service.list_hearings(
         principal,

@@ -12,7 +12,7 @@ from api.concurrency import etag, etag_documented, set_etag
 from api.db import DbSession
 from api.deadlines.service import today
 from api.errors import problem_responses
-from api.pagination import MAX_ID, IdPath, IdQuery, Page, PageParams, paginate, sorting
+from api.pagination import MAX_ID, ME_OR_ID, IdPath, IdQuery, Page, PageParams, me_or_id, paginate, sorting
 from api.permissions import Perm, Principal, require
 from api.routing import UnitOfWorkRoute
 from api.schema_rules import IsoDate, TextBool
@@ -70,9 +70,7 @@ def list_tasks(
     db: DbSession,
     paging: Annotated[PageParams, sorting(service.LIST_SORTS, "due_date")],
     principal: Reader,
-    assignee_id: Annotated[
-        str | None, Query(pattern=r"^(me|[1-9][0-9]{0,9})$", description="a user id, or `me`")
-    ] = None,
+    assignee_id: Annotated[str | None, Query(pattern=ME_OR_ID, description="a user id, or `me`")] = None,
     case_id: IdQuery = None,
     district_id: IdQuery = None,
     status: Status | None = None,
@@ -83,13 +81,9 @@ def list_tasks(
     """Prosecutors see the tasks assigned to them or set by them; district prosecutors and clerks
     also their district's; the prosecutor general and auditors all (a task on a case only while the
     case is readable). ``sort``: due_date (default), created_at (``-`` for descending)."""
-    assignee: int | None = None
-    if assignee_id == "me":
-        assignee = principal.user_id
-    elif assignee_id is not None:
-        assignee = int(assignee_id)
-        if assignee > MAX_ID:  # no user has it (nor can the column): nothing matches
-            return Page(items=[], total=0, limit=paging.limit, offset=paging.offset)
+    assignee = me_or_id(assignee_id, principal.user_id)
+    if assignee is not None and assignee > MAX_ID:
+        return Page(items=[], total=0, limit=paging.limit, offset=paging.offset)
     stmt = service.list_tasks(
         db,
         principal,
