@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, schema_rules
 from api import registry as _registry  # noqa: F401  (every model and every case-event handler)
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
@@ -218,18 +218,6 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
-#: text without NUL: a query string holding one is refused (400, api/limits.py)
-NO_NUL = "^[^\\x00]*$"
-
-
-def _no_nul(schema: dict[str, Any]) -> None:
-    """A free-text query parameter's schema says it takes no NUL (an enumeration, a format or a
-    pattern already excludes it)."""
-    for branch in schema.get("anyOf", [schema]):
-        if branch.get("type") == "string" and not {"enum", "format", "pattern"} & branch.keys():
-            branch["pattern"] = NO_NUL
-
-
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -260,7 +248,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             operation.setdefault("responses", {}).setdefault("400", problem_400)
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
-                    _no_nul(parameter["schema"])
+                    schema_rules.no_nul_in_query(parameter["schema"])
                 # updates without If-Match are refused (428): the header is required, not optional
                 if parameter.get("in") == "header" and parameter["name"].lower() == "if-match":
                     parameter["required"] = True

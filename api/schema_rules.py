@@ -92,3 +92,15 @@ def refuse_nul(value: object) -> object:
     if isinstance(value, str) and "\x00" in value:
         raise ValueError("must not contain NUL characters")
     return value
+
+
+#: text without NUL: a query string holding one is refused (400, api/limits.py)
+NO_NUL = "^[^\\x00]*$"
+
+
+def no_nul_in_query(schema: dict[str, Any]) -> None:
+    """A free-text query parameter's published schema says it takes no NUL (an enumeration, a
+    format or a pattern already excludes it)."""
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string" and not {"enum", "format", "pattern"} & branch.keys():
+            branch["pattern"] = NO_NUL

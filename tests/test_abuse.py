@@ -36,8 +36,8 @@ from api.cases.models import Case, CaseNote
 from api.config import get_settings
 from api.documents import intake
 from api.limits import FORM_ALLOWANCE, MIB
-from api.main import NO_NUL
 from api.reference.models import District, Holiday, Offence
+from api.schema_rules import NO_NUL
 from tests.conftest import PASSWORD
 from tests.test_cases_support import (  # noqa: F401
     World,
