@@ -460,6 +460,17 @@ def test_a_capped_total_is_remembered_and_an_exact_one_is_not(client, db, world,
         event.remove(engine, "before_cursor_execute", seen)
 
 
+def test_search_by_a_statute_code_with_an_underscore(client, db, world):
+    """ "ESA_1908 4" is two words on both databases (their parsers split at an underscore): found in
+    a district's search (PostgreSQL: the words' district forms) and not from another district."""
+    esa = file_case(db, world.users["clerk"], offences=[("ESA_1908", "4")])
+    other = file_case(db, world.users["clerk_other"], district="KHI-E", offences=[("ESA_1908", "4")])
+    for q in ("ESA_1908 4", "esa 1908", "esa_19"):
+        r = client.get("/api/v1/cases", params={"q": q, "limit": 200}, headers=world.headers["clerk"])
+        ids = {c["id"] for c in r.json()["items"]}
+        assert esa.id in ids and other.id not in ids, q
+
+
 def test_search_by_case_number(client, db, world):
     """Both databases find a case by its hyphenated number (PostgreSQL's parser once read the
     '-2026' of 'KHI-S-2026-000001' as a signed number)."""

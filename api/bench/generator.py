@@ -63,7 +63,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine, make_url
 
 from api.bench import names
-from api.search.service import normalise
+from api.search.service import district_token, normalise
 
 START = date(2015, 3, 1)
 STAGE_PATH = ("intake", "scrutiny", "filed", "charge", "evidence", "defence", "arguments", "judgment")
@@ -455,7 +455,7 @@ class SqliteWriter(Writer):
 
 
 class PostgresWriter(Writer):
-    """COPY FROM STDIN per table and shard; the search rows go through to_tsvector in SQL."""
+    """COPY FROM STDIN per table and shard; the search rows go through ``case_search_tsv`` in SQL."""
 
     utc_suffix = "+00"
     SEQUENCES = ("persons", "cases", "case_parties", "case_charges", "case_events", "police_reports",
@@ -467,7 +467,7 @@ class PostgresWriter(Writer):
         self.conn = self.raw.driver_connection
         self.cur = self.conn.cursor()
         self.cur.execute("SET synchronous_commit = off")
-        self.cur.execute("CREATE TEMP TABLE bench_search (case_id integer, body text)")
+        self.cur.execute("CREATE TEMP TABLE bench_search (case_id integer, body text, district_word text)")
         self.indexes: list[tuple[str, str]] = []
 
     def tables(self) -> set[str]:
@@ -547,11 +547,13 @@ class PostgresWriter(Writer):
             with self.clock("load: full-text rows"):
                 if plan.search:
                     self.insert(
-                        "bench_search", ("case_id", "body"), src.execute("SELECT id, body FROM search")
+                        "bench_search",
+                        ("case_id", "body", "district_word"),
+                        src.execute("SELECT id, body, district_word FROM search"),
                     )
                     self.cur.execute(
-                        "INSERT INTO case_search (case_id, tsv) SELECT case_id, to_tsvector('simple', body) "
-                        "FROM bench_search"
+                        "INSERT INTO case_search (case_id, tsv) "
+                        "SELECT case_id, case_search_tsv(body, district_word) FROM bench_search"
                     )
                     self.cur.execute("TRUNCATE bench_search")
             with self.clock("load: commit"):
@@ -693,8 +695,8 @@ PARTS: list[Part] = [
     ),
     Part("tasks", TASK_COLS, nullable=("description", "completed_at", "created_by"), schedule=True),
 ]
-#: the shard's full-text rows
-SEARCH_COLS = ("id", "body")
+#: the shard's full-text rows (the district's word: PostgreSQL's ``case_search_tsv``)
+SEARCH_COLS = ("id", "body", "district_word")
 
 
 @dataclass
@@ -1074,13 +1076,15 @@ class Generator:
             # the text of api.search.service.document_of, normalised as index_case stores it (the
             # pieces are normalised already: the same words as ``normalise`` of the whole)
             sections_norm = " ".join(snorm)
+            dword = district_token(did)
             search.append(
                 (
                     cid,
                     f"{dnorm} {year} {seq:06d} {fir_no} {fir_no} {fir_year} {station_norm}"
                     + (f" ctd {fir_no} {fir_year}" if ctd else "")
                     + (f" s c no {seq} {year}" if ccn else "")
-                    + f" state v {first_norm}{others_norm} {' '.join(snorm[:4])} {' '.join(text)} {sections_norm} cmmsd{did}z",
+                    + f" state v {first_norm}{others_norm} {' '.join(snorm[:4])} {' '.join(text)} {sections_norm} {dword}",
+                    dword,
                 )
             )
             # police report and scrutiny

@@ -5,6 +5,7 @@ database of the suite's kind (the generator writes with its own connections)."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import func, select, text
 from api import db as api_db
 from api.bench import generator
 from api.cases.models import Case
-from api.search.service import document_of, normalise
+from api.search.service import district_token, document_of, normalise
 
 CASES = 600
 #: tables written through shards, with their NOT NULL-free text columns checked for the NULL marker
@@ -50,6 +51,7 @@ def test_a_large_run(
     check_links_between_tables()
     check_no_null_marker_left(seeded)
     check_schedules_follow_the_cases()
+    check_documents_before_0008_are_rebuilt(seeded)
 
 
 def _scalar(session: Any, sql: str, **params: Any) -> Any:
@@ -97,11 +99,38 @@ def check_search_documents(seeded: tuple[str, Any]) -> None:
             else:
                 same = _scalar(
                     session,
-                    "SELECT strip(tsv) = strip(to_tsvector('simple', :body)) FROM case_search WHERE case_id = :id",
+                    "SELECT strip(tsv) = strip(case_search_tsv(:body, :district)) FROM case_search WHERE case_id = :id",
                     id=case_id,
                     body=want,
+                    district=district_token(case.district_id),
                 )
                 assert same is True, case_id
+
+
+def check_documents_before_0008_are_rebuilt(seeded: tuple[str, Any]) -> None:
+    """PostgreSQL: migration 0008 turns the documents stored before it (without the words' district
+    forms) into what ``case_search_tsv`` stores now, and its downgrade takes those forms out."""
+    url, _stats = seeded
+    if url.startswith("sqlite"):
+        return
+    from api import migrate
+
+    def documents() -> list[tuple[int, str]]:
+        with api_db.unit_of_work(write=False) as session:
+            rows = session.execute(text("SELECT case_id, strip(tsv)::text FROM case_search ORDER BY case_id"))
+            return [tuple(r) for r in rows]
+
+    now = documents()
+    assert all("'cmmsd" in doc for _id, doc in now)
+    migrate.downgrade(url, "0007")
+    before = documents()
+    assert len(before) == len(now) == CASES
+    district_form = re.compile(r"'cmmsd\d+z[^']")  # a word after its district's word
+    for (_id, old), (_, new) in zip(before, now, strict=True):
+        assert not any(district_form.match(w) for w in old.split())
+        assert set(old.split()) == {w for w in new.split() if not district_form.match(w)}
+    migrate.upgrade(url)
+    assert documents() == now
 
 
 def check_links_between_tables() -> None:
