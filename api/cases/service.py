@@ -293,13 +293,14 @@ def list_cases(
     restricted: bool | None = None,
     fir_from: date | None = None,
     fir_to: date | None = None,
-) -> tuple[Select[Any], dict[str, Any] | None]:
+) -> tuple[Select[Any], dict[str, Any]]:
     """(the statement of the caller's cases matching the filters, the values of its parameters).
 
     The columns of a CaseSummary only, as Core rows (no ORM objects): a page of 50 is the hot path.
-    The total is counted up to a cap (then ``total_capped``). Without ``q`` the statement is a
-    shape built once per caller and set of filters, its values given as parameters (``paginate``'s
-    ``binds``): building the SQL cost more than running it. A search binds its words in."""
+    The total is counted up to a cap (then ``total_capped``). The statement is a shape built once
+    per caller and set of filters (and once more for a search), its values, a search's words
+    included, given as parameters (``paginate``'s ``binds``): building the SQL cost more than
+    running it."""
     filters = {
         "stage": stage or None,
         "district_id": district_id,
@@ -312,25 +313,37 @@ def list_cases(
         "fir_to": fir_to,
     }
     given = {name: value for name, value in filters.items() if value is not None}
-    if not q:
+    query = None
+    if q:
+        scope = district_id if district_id is not None else only_district(principal)
+        query = search.query_of(session, q, district_id=scope)
+    if query is None:
         shape = _list_shape(principal.user_id, principal.roles, principal.district_id, frozenset(given))
         return shape, given
-    stmt = readable_cases(principal).with_only_columns(Case.id, *SUMMARY_COLUMNS)
-    stmt = stmt.execution_options(**{COUNT_CAP: SEARCH_COUNT_CAP})
-    stmt, filing_order = search.search_cases(
-        session, stmt, q, district_id=district_id if district_id is not None else only_district(principal)
-    )
-    if filing_order is not None:  # ids follow filing order: newest first straight from the index
-        stmt = stmt.execution_options(**{SORT_ALIASES: {"created_at": filing_order}})
-    return _filtered(stmt, given), None
+    dialect = session.get_bind().dialect.name
+    shape = _list_shape(principal.user_id, principal.roles, principal.district_id, frozenset(given), dialect)
+    return shape, {**given, search.QUERY: query}
 
 
 @lru_cache(maxsize=1024)
 def _list_shape(
-    user_id: int, roles: frozenset[Role], district: int | None, filters: frozenset[str]
+    user_id: int,
+    roles: frozenset[Role],
+    district: int | None,
+    filters: frozenset[str],
+    search_dialect: str | None = None,
 ) -> Select[Any]:
+    """The list's statement for a caller and a set of filters; with ``search_dialect``, of a
+    search (its words a parameter too: ``api.search.service.matching``)."""
     stmt = readable_cases(stand_in(user_id, roles, district)).with_only_columns(Case.id, *SUMMARY_COLUMNS)
-    stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
+    if search_dialect is None:
+        stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
+    else:
+        stmt, filing_order = search.matching(stmt, search_dialect)
+        # ids follow filing order: newest first straight from the index
+        stmt = stmt.execution_options(
+            **{COUNT_CAP: SEARCH_COUNT_CAP, SORT_ALIASES: {"created_at": filing_order}}
+        )
     # stages as an expanding IN, not db.one_of: PostgreSQL reads one stage's cases in the order of
     # the index (district, stage, FIR date) only from "stage = x", which is what IN (x) becomes
     return _filtered(stmt, {name: bindparam(name, expanding=name == "stage") for name in filters})

@@ -2,8 +2,8 @@
 
 The index is one row per case (``case_search``, created by the migrations, outside the ORM
 metadata) holding its numbers, people's names in English and Urdu, sections and police station.
-Services call ``index_case`` after changing what it holds; ``search_cases`` narrows a statement of
-``readable_cases`` to a query's matches, so access rules apply to results."""
+Services call ``index_case`` after changing what it holds; ``matching`` narrows a statement of
+``readable_cases`` to the matches of a query (``query_of``), so access rules apply to results."""
 
 from __future__ import annotations
 
@@ -114,40 +114,47 @@ def index_case(session: Session, case: Case) -> None:
         )
 
 
-def search_cases(
-    session: Session, stmt: Select[Any], q: str, *, district_id: int | None = None
-) -> tuple[Select[Any], ColumnElement[Any] | None]:
-    """``stmt`` narrowed to the cases whose document has every word of ``q`` (see ``fts_query``),
-    and the index's column that orders them by filing (a case's rowid / case_id is its id, and
-    ids follow ``created_at``), to sort by instead of ``created_at``.
+#: the bound parameter of ``matching``'s statements: the value ``query_of`` gives
+QUERY = "cmms_search_q"
+
+
+def query_of(session: Session, q: str, *, district_id: int | None = None) -> str | None:
+    """The full-text query (``QUERY``'s value) for every word of ``q`` (see ``fts_query``); None
+    when ``q`` has no words. Starts the search's transaction settings (``begin``).
 
     ``district_id``: the results are limited to that district anyway (a filter or the caller's
     scope), so the index does the narrowing instead of the matches being filtered row by row:
     SQLite's query gets the district's word (FTS5 intersects it with the query's words),
-    PostgreSQL's the words' district forms (``district_words``).
-
-    The index is joined rather than used as ``id IN (…)``. SQLite reads the FTS5 matches in
-    rowid order and stops after the page and the capped count, where an IN list would hold every
-    match (hundreds of thousands for a common name and section) first. PostgreSQL's planner may
-    then walk the index's key backwards, testing each row's words, when the words are common (a
-    name and a section: about 15 ms at 1M cases, against 80 ms to gather every match from GIN
-    and sort them), and still gathers from GIN when they are rare."""
+    PostgreSQL's the words' district forms (``district_words``)."""
     words = tokens(q)
     if not words:
-        return stmt, None
+        return None
     dialect = _dialect(session)
     if district_id is not None and dialect == "postgresql":
         words = district_words(words, district_id)
     elif district_id is not None:
         words = [district_token(district_id), *words]  # whole, and never the last (a beginning)
-    query = fts_query(words, dialect)
     if dialect == "postgresql":
-        key, match = "case_id", "case_search.tsv @@ to_tsquery('simple', :q)"
         # for this transaction (a read): a parallel plan made the planner gather every match from
         # GIN on two cores (80 ms of each at 1M cases) where one walk took 15 ms of one
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    return fts_query(words, dialect)
+
+
+def matching(stmt: Select[Any], dialect: str) -> tuple[Select[Any], ColumnElement[Any]]:
+    """``stmt`` narrowed to the cases whose document matches the query bound as ``QUERY``, and
+    the index's column that orders them by filing (a case's rowid / case_id is its id, and ids
+    follow ``created_at``), to sort by instead of ``created_at``. The statement does not depend
+    on the words, so it can be built once and kept (``api.cases.service.list_cases``).
+
+    The index is joined rather than used as ``id IN (…)``. SQLite reads the FTS5 matches in
+    rowid order and stops after the page and the capped count, where an IN list would hold every
+    match (hundreds of thousands for a common name and section) first. PostgreSQL's planner may
+    then walk the index's key backwards, testing each row's words, when the words are common (a
+    name and a section: about 2 ms at 1M cases), and gathers from GIN when they are rare."""
+    if dialect == "postgresql":
+        key, match = "case_id", f"case_search.tsv @@ to_tsquery('simple', :{QUERY})"
     else:
-        key, match = "rowid", "case_search MATCH :q"
+        key, match = "rowid", f"case_search MATCH :{QUERY}"
     fts = table(TABLE, column(key))
-    stmt = stmt.join(fts, fts.c[key] == Case.id).where(text(match).bindparams(q=query))
-    return stmt, fts.c[key]
+    return stmt.join(fts, fts.c[key] == Case.id).where(text(match)), fts.c[key]
