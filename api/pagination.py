@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from fastapi import Depends, Path, Query, Response
@@ -39,12 +41,44 @@ def me_or_id(value: str | None, caller_id: int) -> int | None:
 COUNT_CAP = "cmms_count_cap"
 #: an execution option: {sort name: column} to order by instead (an equivalent, cheaper order)
 SORT_ALIASES = "cmms_sort_aliases"
+#: an execution option: a ``Window`` that reads the same pages for one sort from fewer candidates
+WINDOW = "cmms_window"
 #: the cap of the case, hearing and deadline lists: beyond it, counting costs more than the page
 DEFAULT_COUNT_CAP = 10_000
 #: the cap of a full-text search: its count intersects the words' postings one match at a time,
 #: so it costs in proportion to the cap (about 5 ms per 1,000 matches of a common name at 1M
 #: cases); past a few pages a searcher refines the words rather than reading on
 SEARCH_COUNT_CAP = 500
+
+
+@dataclass(frozen=True)
+class Window:
+    """The same rows as a listing's statement for one sort (``sort``), from only the first
+    ``param`` candidates in that order (the windowed statement ``stmt`` limits them itself, in a
+    subquery, and ``key`` is that order's column in it). For a planner that will not sort
+    candidates before a join: PostgreSQL joins every full-text match to its case and then sorts,
+    where sorting the matches and joining the first page's worth stops early.
+
+    A page read through the window that has its full ``limit`` of rows is the statement's page
+    (the window's candidates that pass the statement's other conditions are a prefix of all that
+    do); a shorter one is read again from the statement (the last page, or candidates that other
+    conditions left out)."""
+
+    stmt: Select[Any]
+    key: ColumnElement[Any]
+    param: str
+    sort: str
+
+    def size(self, params: PageParams) -> int:
+        return params.offset + 2 * params.limit  # a page more than needed: a few may not pass
+
+    @cached_property
+    def page(self) -> Select[Any]:
+        return (
+            self.stmt.order_by(self.key.desc() if self.sort.startswith("-") else self.key.asc())
+            .limit(bindparam(_LIMIT))
+            .offset(bindparam(_OFFSET))
+        )
 
 
 class CappedTotal(int):
@@ -162,7 +196,8 @@ def paginate(
 
     Options the statement may carry (``stmt.execution_options(...)``): ``COUNT_CAP`` counts at most
     that many rows and returns a ``CappedTotal`` beyond it; ``SORT_ALIASES`` orders by an equivalent
-    unique column instead of a sort field (then without the tiebreak).
+    unique column instead of a sort field (then without the tiebreak); ``WINDOW`` reads the page of
+    its sort through a ``Window`` first (``core`` only).
     ``core``: ``stmt`` selects columns, not an entity; both statements then run on the session's
     connection (no ORM loading) and the page is a list of Core rows (for ``page_response``).
     ``binds``: ``stmt`` is a shape built once and kept (its values are named parameters, given
@@ -185,6 +220,11 @@ def paginate(
                 _remember_capped(memo)
     else:
         total = run(count, values).scalar() or 0
+    window = stmt.get_execution_options().get(WINDOW)
+    if core and window is not None and key == window.sort:
+        rows = run(window.page, {**values, window.param: window.size(params)}).all()
+        if len(rows) == params.limit:
+            return list(rows), total
     if core:
         return list(run(page, values).all()), total
     return list(session.scalars(page, values).all()), total

@@ -471,6 +471,44 @@ def test_search_by_a_statute_code_with_an_underscore(client, db, world):
         assert esa.id in ids and other.id not in ids, q
 
 
+def test_search_pages_are_the_same_through_the_window(client, db, world):
+    """PostgreSQL reads a search's newest-first page from a window of the newest matches first
+    (``api.pagination.Window``) and again from the whole search when the window's page is short:
+    every page is the one the whole search gives, also when the window holds only cases the
+    caller may not see (a clerk and restricted cases)."""
+    from sqlalchemy import event
+
+    clerk, dp = world.users["clerk"], world.users["district_prosecutor"]
+    accused = [{"name": "Wajid Windowala"}]
+    visible = [file_case(db, clerk, accused=accused) for _ in range(3)]
+    hidden = [file_case(db, dp, accused=accused, restricted=True) for _ in range(3)]  # the newest
+    windowed: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if "cmms_search_window" in statement:
+            windowed.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for who, expect in (("clerk", visible), ("district_prosecutor", visible + hidden)):
+            newest_first = [c.id for c in sorted(expect, key=lambda c: c.id, reverse=True)]
+            for limit in (1, 2, 50):
+                got: list[int] = []
+                for offset in range(0, len(newest_first) + 1, limit):
+                    r = client.get(
+                        "/api/v1/cases",
+                        params={"q": "windowala", "limit": limit, "offset": offset},
+                        headers=world.headers[who],
+                    )
+                    assert r.status_code == 200, r.text
+                    got += [c["id"] for c in r.json()["items"]]
+                assert got == newest_first, (who, limit)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert bool(windowed) == (engine.dialect.name == "postgresql")
+
+
 def test_search_by_case_number(client, db, world):
     """Both databases find a case by its hyphenated number (PostgreSQL's parser once read the
     '-2026' of 'KHI-S-2026-000001' as a signed number)."""

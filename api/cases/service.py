@@ -34,7 +34,7 @@ from api.cases.schemas import CaseCreate, CaseUpdate, PersonIn, TransitionIn
 from api.concurrency import check_if_match
 from api.db import local_date, one_of, utcnow
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SEARCH_COUNT_CAP, SORT_ALIASES
+from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SEARCH_COUNT_CAP, SORT_ALIASES, WINDOW, Window
 from api.permissions import Perm, Principal, Role
 from api.reference.models import Court, DeadlineRule, District, Offence, PoliceStation
 from api.search import service as search
@@ -335,18 +335,22 @@ def _list_shape(
 ) -> Select[Any]:
     """The list's statement for a caller and a set of filters; with ``search_dialect``, of a
     search (its words a parameter too: ``api.search.service.matching``)."""
-    stmt = readable_cases(stand_in(user_id, roles, district)).with_only_columns(Case.id, *SUMMARY_COLUMNS)
-    if search_dialect is None:
-        stmt = stmt.execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
-    else:
-        stmt, filing_order = search.matching(stmt, search_dialect)
-        # ids follow filing order: newest first straight from the index
-        stmt = stmt.execution_options(
-            **{COUNT_CAP: SEARCH_COUNT_CAP, SORT_ALIASES: {"created_at": filing_order}}
-        )
+    readable = readable_cases(stand_in(user_id, roles, district)).with_only_columns(Case.id, *SUMMARY_COLUMNS)
     # stages as an expanding IN, not db.one_of: PostgreSQL reads one stage's cases in the order of
     # the index (district, stage, FIR date) only from "stage = x", which is what IN (x) becomes
-    return _filtered(stmt, {name: bindparam(name, expanding=name == "stage") for name in filters})
+    params = {name: bindparam(name, expanding=name == "stage") for name in filters}
+    if search_dialect is None:
+        return _filtered(readable, params).execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
+    stmt, filing_order = search.matching(readable, search_dialect)
+    # ids follow filing order: newest first straight from the index
+    options: dict[str, Any] = {COUNT_CAP: SEARCH_COUNT_CAP, SORT_ALIASES: {"created_at": filing_order}}
+    if search_dialect == "postgresql":
+        windowed, newest = search.matching(readable, search_dialect, window=_SEARCH_WINDOW)
+        options[WINDOW] = Window(_filtered(windowed, params), newest, _SEARCH_WINDOW, "-created_at")
+    return _filtered(stmt, params).execution_options(**options)
+
+
+_SEARCH_WINDOW = "cmms_search_window"
 
 
 def _filtered(stmt: Select[Any], given: dict[str, Any]) -> Select[Any]:

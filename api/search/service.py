@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, select, table, text
+from sqlalchemy import ColumnElement, Select, bindparam, column, select, table, text
 from sqlalchemy.orm import Session
 
 from api.cases.models import Case, CaseParty, Charge, Person
@@ -141,7 +141,9 @@ def query_of(session: Session, q: str, *, district_id: int | None = None) -> str
     return fts_query(words, dialect)
 
 
-def matching(stmt: Select[Any], dialect: str) -> tuple[Select[Any], ColumnElement[Any]]:
+def matching(
+    stmt: Select[Any], dialect: str, *, window: str | None = None
+) -> tuple[Select[Any], ColumnElement[Any]]:
     """``stmt`` narrowed to the cases whose document matches the query bound as ``QUERY``, and
     the index's column that orders them by filing (a case's rowid / case_id is its id, and ids
     follow ``created_at``), to sort by instead of ``created_at``. The statement does not depend
@@ -151,10 +153,19 @@ def matching(stmt: Select[Any], dialect: str) -> tuple[Select[Any], ColumnElemen
     rowid order and stops after the page and the capped count, where an IN list would hold every
     match (hundreds of thousands for a common name and section) first. PostgreSQL's planner may
     then walk the index's key backwards, testing each row's words, when the words are common (a
-    name and a section: about 2 ms at 1M cases), and gathers from GIN when they are rare."""
+    name and a section: about 2 ms at 1M cases), and gathers from GIN when they are rare.
+
+    ``window``: the matches are the newest ones up to the number bound as ``window``, in a
+    subquery (``api.pagination.Window``): PostgreSQL then sorts the rare matches before joining
+    them to their cases (a district's "ali 324": 1,555 matches, 15 → 8 ms), which it never does
+    for a join, and still walks backwards for common ones."""
     if dialect == "postgresql":
         key, match = "case_id", f"case_search.tsv @@ to_tsquery('simple', :{QUERY})"
     else:
         key, match = "rowid", f"case_search MATCH :{QUERY}"
     fts = table(TABLE, column(key))
-    return stmt.join(fts, fts.c[key] == Case.id).where(text(match)), fts.c[key]
+    if window is None:
+        return stmt.join(fts, fts.c[key] == Case.id).where(text(match)), fts.c[key]
+    newest = select(fts.c[key]).where(text(match)).order_by(fts.c[key].desc()).limit(bindparam(window))
+    found = newest.subquery("found")
+    return stmt.join(found, found.c[key] == Case.id), found.c[key]
