@@ -51,7 +51,7 @@ DEFAULT_COUNT_CAP = 10_000
 SEARCH_COUNT_CAP = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # its columns compare as SQL: a Window is equal only to itself
 class Window:
     """The same rows as a listing's statement for one sort (``sort``), from only the first
     ``param`` candidates in that order (the windowed statement ``stmt`` limits them itself, in a

@@ -120,7 +120,7 @@ QUERY = "cmms_search_q"
 
 def query_of(session: Session, q: str, *, district_id: int | None = None) -> str | None:
     """The full-text query (``QUERY``'s value) for every word of ``q`` (see ``fts_query``); None
-    when ``q`` has no words. Starts the search's transaction settings (``begin``).
+    when ``q`` has no words. On PostgreSQL it also turns parallel plans off for the transaction.
 
     ``district_id``: the results are limited to that district anyway (a filter or the caller's
     scope), so the index does the narrowing instead of the matches being filtered row by row:
