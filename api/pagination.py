@@ -29,12 +29,20 @@ IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 ME_OR_ID = r"^(me|[1-9][0-9]{0,9})$"
 
 
+#: ids start at 1: a filter on this id matches no row
+NOBODY = 0
+
+
 def me_or_id(value: str | None, caller_id: int) -> int | None:
     """The user a ``ME_OR_ID`` filter names, or None for no filter. Ten digits may pass ``MAX_ID``:
-    no user has such an id (nor can the column hold it), so the caller answers an empty page."""
+    no user has such an id (nor can the column hold it, so it is not sent): ``NOBODY``, an empty
+    page."""
     if value is None:
         return None
-    return caller_id if value == "me" else int(value)
+    if value == "me":
+        return caller_id
+    number = int(value)
+    return number if number <= MAX_ID else NOBODY
 
 
 #: an execution option on a listing's statement: count at most this many rows (see ``CappedTotal``)

@@ -32,7 +32,6 @@ from api.hearings.schemas import (
     Side,
 )
 from api.pagination import (
-    MAX_ID,
     ME_OR_ID,
     IdPath,
     IdQuery,
@@ -198,13 +197,10 @@ def list_hearings(
     total is counted up to 10,000 (then ``total_capped``)."""
     starts_from = _moment(from_, end=False)
     starts_to = _moment(to, end=True)
-    prosecutor = me_or_id(prosecutor_id, principal.user_id)
-    if prosecutor is not None and prosecutor > MAX_ID:
-        return page_response(HearingOut, [], 0, paging)
     stmt, binds = service.list_hearings(
         principal,
         case_id=case_id,
-        prosecutor_id=prosecutor,
+        prosecutor_id=me_or_id(prosecutor_id, principal.user_id),
         court_id=court_id,
         district_id=district_id,
         starts_from=starts_from,
