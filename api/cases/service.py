@@ -325,6 +325,10 @@ def list_cases(
     return shape, {**given, search.QUERY: query}
 
 
+#: the bound parameter of a search's window (``api.pagination.Window``): how many newest matches
+_SEARCH_WINDOW = "cmms_search_window"
+
+
 @lru_cache(maxsize=1024)
 def _list_shape(
     user_id: int,
@@ -348,9 +352,6 @@ def _list_shape(
         windowed, newest = search.matching(readable, search_dialect, window=_SEARCH_WINDOW)
         options[WINDOW] = Window(_filtered(windowed, params), newest, _SEARCH_WINDOW, "-created_at")
     return _filtered(stmt, params).execution_options(**options)
-
-
-_SEARCH_WINDOW = "cmms_search_window"
 
 
 def _filtered(stmt: Select[Any], given: dict[str, Any]) -> Select[Any]:
