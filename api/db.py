@@ -7,6 +7,7 @@ PostgreSQL runs through psycopg 3.
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    exc,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
@@ -242,9 +244,24 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **extra)
         _configure_sqlite(engine, path)
         return engine
-    if pooled:
-        extra = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
-    return create_engine(url, **extra)
+    if not pooled:
+        return create_engine(url, **extra)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    event.listen(engine, "checkout", _check_alive)
+    return engine
+
+
+def _check_alive(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection is idle between requests: the server sends it nothing unless
+    it is going away (a restart, a failover, an idle timeout: its last words, then EOF). So a
+    zero-timeout poll of the socket tells a dead one on checkout, where ``pool_pre_ping`` would
+    spend a round trip of every request (~0.2 ms of CPU); SQLAlchemy then connects anew."""
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise exc.DisconnectionError("the connection is closed")
+    poll = select.poll()
+    poll.register(dbapi_conn.fileno(), select.POLLIN)
+    if poll.poll(0):
+        raise exc.DisconnectionError("the server has closed the connection")
 
 
 @lru_cache

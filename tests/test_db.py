@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import socket
+
+import pytest
+from sqlalchemy import exc, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from api.db import one_of
+from api.db import _check_alive, make_engine, one_of
 from api.reference.models import District
 
 BY_CODE = select(District.code).where(one_of(District.code, "codes")).order_by(District.code)
@@ -28,3 +31,49 @@ def test_one_of_is_one_statement_text_on_postgresql_whatever_the_length() -> Non
     SQLite an expanding IN."""
     assert "= ANY (%(ids)s::INTEGER[])" in str(BY_ID.compile(dialect=postgresql.psycopg.dialect()))
     assert "IN (__[POSTCOMPILE_ids])" in str(BY_ID.compile(dialect=sqlite.dialect()))
+
+
+class _Idle:
+    """A pooled DBAPI connection's face to ``_check_alive``: its socket and its flags."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.closed, self.broken = sock, False, False
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+
+def test_a_checkout_tells_a_connection_the_server_has_left(database_url: str) -> None:
+    """A backend that ended under the pool (a restart, an idle timeout) costs no request: the next
+    checkout connects anew. The check on a socket pair, then (PostgreSQL) on a real backend."""
+    ours, server = socket.socketpair()
+    with ours, server:
+        idle = _Idle(ours)
+        _check_alive(idle, None, None)  # quiet: alive
+        server.sendall(b"E")  # PostgreSQL's last words (FATAL 57P01) before it closes
+        with pytest.raises(exc.DisconnectionError):
+            _check_alive(idle, None, None)
+        ours.recv(1)
+        server.close()  # EOF
+        with pytest.raises(exc.DisconnectionError):
+            _check_alive(idle, None, None)
+    for flag in ("closed", "broken"):
+        ours, server = socket.socketpair()
+        with ours, server:
+            idle = _Idle(ours)
+            setattr(idle, flag, True)
+            with pytest.raises(exc.DisconnectionError):
+                _check_alive(idle, None, None)
+    if not database_url.startswith("postgresql"):
+        return  # SQLite's connections live in the process: no server to leave them
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            first = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            conn.rollback()
+        with make_engine(database_url, pooled=False).connect() as admin:  # ends it, waits 10 s at most
+            assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(first)}, 10000)").scalar_one()
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != first
+    finally:
+        engine.dispose()
