@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, exists, func, select, update
@@ -32,7 +33,7 @@ from api.cases.models import (
 )
 from api.cases.schemas import CaseCreate, CaseUpdate, PersonIn, TransitionIn
 from api.concurrency import check_if_match
-from api.db import local_date, one_of, utcnow
+from api.db import local_date, utcnow
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from api.pagination import COUNT_CAP, DEFAULT_COUNT_CAP, SEARCH_COUNT_CAP, SORT_ALIASES, WINDOW, Window
 from api.permissions import Perm, Principal, Role
@@ -406,13 +407,17 @@ def read_case(session: Session, *, principal: Principal, case_id: int, origin: a
 class CaseFile:
     """What a case's detail shows besides the case row: Core rows, read on the connection."""
 
-    parties: list[tuple[Row[Any], Row[Any]]]  # (party, person), in the order they were added
+    parties: list[tuple[SimpleNamespace, SimpleNamespace]]  # (party, person), in the order added
     charges: list[Row[Any]]  # ChargeOut's fields
     team: list[Row[Any]]  # TeamMember's fields: the current lead first, then associates
 
 
-_PARTIES = select(CaseParty.__table__).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
-_PERSONS = select(Person.__table__).where(one_of(Person.id, "ids"))
+_PARTIES = (
+    select(CaseParty.__table__, Person.__table__)
+    .join(Person.__table__, Person.id == CaseParty.person_id)
+    .where(CaseParty.case_id == bindparam("case_id"))
+    .order_by(CaseParty.id)
+)
 _CHARGES = (
     select(
         Charge.id,
@@ -441,19 +446,16 @@ _TEAM = (
 
 
 def file_of(session: Session, case_id: int) -> CaseFile:
-    """The parties, charges and current team of a case: four indexed statements built once, no
-    ORM entities (the detail is the most read answer of the API)."""
+    """The parties (with their people), charges and current team of a case: three indexed
+    statements built once, no ORM entities (the detail is the most read answer of the API)."""
     session.flush()  # the caller's changes first: these read on the connection
     conn = session.connection()
     key = {"case_id": case_id}
-    parties = conn.execute(_PARTIES, key).all()
-    persons = (
-        {p.id: p for p in conn.execute(_PERSONS, {"ids": list({p.person_id for p in parties})})}
-        if parties
-        else {}
-    )
     return CaseFile(
-        parties=[(p, persons[p.person_id]) for p in parties],
+        parties=[
+            (_columns_of(row, CaseParty.__table__), _columns_of(row, Person.__table__))
+            for row in conn.execute(_PARTIES, key)
+        ],
         charges=conn.execute(_CHARGES, key).all(),
         team=conn.execute(_TEAM, key).all(),
     )
@@ -814,3 +816,9 @@ def assign_many(
         ],
     )
     return [(a, cases[p.case_id]) for p, a in zip(placements, assignments, strict=True)]
+
+
+def _columns_of(row: Row[Any], table: Any) -> SimpleNamespace:
+    """One table's columns of a joined row, by name (both tables have an ``id``)."""
+    values = row._mapping
+    return SimpleNamespace(**{c.key: values[c] for c in table.c})
