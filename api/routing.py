@@ -112,13 +112,14 @@ def requests_inside() -> int:
     for the database)."""
     threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
     ceiling = max(1, threads - THREAD_MARGIN)
-    configured = get_settings().max_requests_inside
-    if configured is not None:
-        return min(configured, ceiling)
     cpus = os.cpu_count() or 1
     if get_engine().dialect.name == "sqlite":
-        return min(max(2, cpus), ceiling)
-    return min(max(4, 2 * cpus), POOL_SIZE - BACKGROUND_CONNECTIONS, ceiling)
+        default = max(2, cpus)
+    else:  # each request inside holds one of the connections the pool keeps
+        default = max(4, 2 * cpus)
+        ceiling = min(ceiling, POOL_SIZE - BACKGROUND_CONNECTIONS)
+    configured = get_settings().max_requests_inside
+    return min(default if configured is None else configured, ceiling)
 
 
 @asynccontextmanager
