@@ -86,6 +86,11 @@ class UTCDateTime(TypeDecorator):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name == "postgresql":  # a session in UTC (``make_engine``): already UTC values
+            return None
+        return super().result_processor(dialect, coltype)
+
 
 def _as_utc(value: datetime) -> datetime:
     try:
@@ -253,11 +258,20 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **extra)
         _configure_sqlite(engine, path)
         return engine
-    if not pooled:
-        return create_engine(url, **extra)
-    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=10)
-    event.listen(engine, "checkout", _check_alive)
+    if pooled:
+        extra = {"pool_size": POOL_SIZE, "max_overflow": 10}
+    engine = create_engine(url, **extra)
+    event.listen(engine, "connect", _in_utc)
+    if pooled:
+        event.listen(engine, "checkout", _check_alive)
     return engine
+
+
+def _in_utc(dbapi_conn: Any, _record: Any) -> None:
+    """A PostgreSQL session in UTC whatever the server's setting: psycopg then gives every
+    ``timestamptz`` as a ``datetime.UTC`` value, so ``UTCDateTime`` has nothing to convert."""
+    dbapi_conn.execute("SET TIME ZONE 'UTC'")
+    dbapi_conn.commit()
 
 
 def _check_alive(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:

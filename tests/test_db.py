@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import exc, select
+from sqlalchemy import exc, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from api.db import _check_alive, make_engine, one_of
+from api.db import UTCDateTime, _check_alive, make_engine, one_of
 from api.reference.models import District
 
 BY_CODE = select(District.code).where(one_of(District.code, "codes")).order_by(District.code)
@@ -77,3 +78,20 @@ def test_a_checkout_tells_a_connection_the_server_has_left(database_url: str) ->
             assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != first
     finally:
         engine.dispose()
+
+
+def test_a_date_time_comes_back_in_utc_whatever_the_server_zone(database_url: str) -> None:
+    """PostgreSQL sessions run in UTC (a server set to Karachi time included), so a ``timestamptz``
+    needs no conversion; SQLite's naive text is marked UTC."""
+    url = database_url
+    if url.startswith("postgresql"):
+        url += ("&" if "?" in url else "?") + "options=-c%20TimeZone%3DAsia/Karachi"
+    engine = make_engine(url, pooled=False)
+    at = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
+    try:
+        with engine.connect() as conn:
+            got = conn.execute(select(literal(at, UTCDateTime()))).scalar_one()
+    finally:
+        engine.dispose()
+    assert got == at
+    assert got.tzinfo is UTC, got.tzinfo

@@ -454,7 +454,7 @@ def file_of(session: Session, case_id: int) -> CaseFile:
     return CaseFile(
         parties=[
             (_columns_of(row, CaseParty.__table__), _columns_of(row, Person.__table__))
-            for row in conn.execute(_PARTIES, key)
+            for row in conn.execute(_PARTIES, key).all()
         ],
         charges=conn.execute(_CHARGES, key).all(),
         team=conn.execute(_TEAM, key).all(),

@@ -267,7 +267,7 @@ def _person_rows(
     params = {"district_id": district_id, "now": now, "until": now + HEARING_WINDOW, "today": local_date(now)}
     result = session.connection().execute(stmt, params)  # Core rows: no ORM loading layer
     keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def workload(
