@@ -453,7 +453,7 @@ def file_of(session: Session, case_id: int) -> CaseFile:
     key = {"case_id": case_id}
     return CaseFile(
         parties=[
-            (_columns_of(row, CaseParty.__table__), _columns_of(row, Person.__table__))
+            (_part_of(row, CaseParty.__table__), _part_of(row, Person.__table__))
             for row in conn.execute(_PARTIES, key).all()
         ],
         charges=conn.execute(_CHARGES, key).all(),
@@ -818,7 +818,8 @@ def assign_many(
     return [(a, cases[p.case_id]) for p, a in zip(placements, assignments, strict=True)]
 
 
-def _columns_of(row: Row[Any], table: Any) -> SimpleNamespace:
-    """One table's columns of a joined row, by name (both tables have an ``id``)."""
+def _part_of(row: Row[Any], table: Any) -> SimpleNamespace:
+    """The part of a joined row that is ``table``'s columns, by name (a party and its person both
+    have an ``id``); unlike ``api.db.columns_of``, which reads an entity."""
     values = row._mapping
     return SimpleNamespace(**{c.key: values[c] for c in table.c})
