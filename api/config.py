@@ -69,8 +69,8 @@ class Settings(BaseSettings):
         le=1000,
         description="requests working inside the app at once (the rest wait, holding nothing); "
         "default: on SQLite the number of CPUs (at least 2), on PostgreSQL twice that (at least 4); "
-        "never more than the thread pool's size less a margin, nor on PostgreSQL than the 18 "
-        "connections the pool keeps for requests",
+        "never more than the thread pool's size less a margin, nor on PostgreSQL than the "
+        "connections the pool keeps for requests (api/db.py)",
     )
     jobs_enabled: bool = Field(
         True, description="run the periodic jobs in-process (one worker wins a DB lease)"
