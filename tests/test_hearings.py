@@ -625,8 +625,10 @@ def test_adjournment_with_next_date_creates_the_next_hearing(client, db, w):
     assert body["adjournment"] == {
         "reason": "WITNESS_ABSENT",
         "label": reason.label,
+        "label_ur": reason.label_ur,
         "attributed_to": reason.attributed_to,
     }
+    assert reason.label_ur  # the reference list has the Urdu words, so the answer carries them
     nxt = body["next_hearing"]
     assert body["next_hearing_id"] == nxt["id"]
     assert datetime.fromisoformat(nxt["starts_at"]) == datetime.combine(next_day, time(9), ZONE)

@@ -74,13 +74,7 @@ def hearing_fields(hearing: dict[str, Any], labels: service.Labels) -> dict[str,
         "prosecutor_id": hearing["prosecutor_id"],
         "prosecutor_name": labels.users.get(hearing["prosecutor_id"]) if hearing["prosecutor_id"] else None,
         "outcome": hearing["outcome"],
-        "adjournment": {
-            "reason": hearing["adjournment_reason"],
-            "label": labels.reasons.get(hearing["adjournment_reason"]),
-            "attributed_to": hearing["adjournment_attributed_to"],
-        }
-        if hearing["adjournment_reason"]
-        else None,
+        "adjournment": _adjournment(hearing, labels) if hearing["adjournment_reason"] else None,
         "next_hearing_id": hearing["next_hearing_id"],
         "witnesses_examined": list(hearing["witnesses_examined"] or []),
         "notes": hearing["notes"],
@@ -89,6 +83,16 @@ def hearing_fields(hearing: dict[str, Any], labels: service.Labels) -> dict[str,
         "created_at": hearing["created_at"],
         "updated_at": hearing["updated_at"],
         "version": hearing["version"],
+    }
+
+
+def _adjournment(hearing: dict[str, Any], labels: service.Labels) -> dict[str, Any]:
+    label, label_ur = labels.reasons.get(hearing["adjournment_reason"], (None, None))
+    return {
+        "reason": hearing["adjournment_reason"],
+        "label": label,
+        "label_ur": label_ur,
+        "attributed_to": hearing["adjournment_attributed_to"],
     }
 
 

@@ -131,7 +131,8 @@ class ConflictsOut(BaseModel):
 
 class AdjournmentOut(BaseModel):
     reason: str
-    label: str | None
+    label: str | None = Field(description="the reason, in words")
+    label_ur: str | None = Field(description="the reason, in words (Urdu), if the reference list has it")
     attributed_to: str | None
 
 

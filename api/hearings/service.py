@@ -860,7 +860,7 @@ class Labels:
     cases: dict[int, tuple[str, str]]
     courts: dict[int, str]
     users: dict[int, str]
-    reasons: dict[str, str]
+    reasons: dict[str, tuple[str, str | None]]  # code → (label, label in Urdu)
 
 
 def labels_for(session: Session, hearings: Sequence[dict[str, Any]]) -> Labels:
@@ -885,7 +885,7 @@ def labels_for(session: Session, hearings: Sequence[dict[str, Any]]) -> Labels:
         elif kind == "user":
             labels.users[key] = name
         else:
-            labels.reasons[code] = name
+            labels.reasons[code] = (name, title)
     return labels
 
 
@@ -895,9 +895,13 @@ def _labels_statement() -> Any:
         select(literal("case"), Case.id, no_code, Case.number, Case.title).where(one_of(Case.id, "cases")),
         select(literal("court"), Court.id, no_code, Court.name, no_title).where(one_of(Court.id, "courts")),
         select(literal("user"), User.id, no_code, User.full_name, no_title).where(one_of(User.id, "users")),
-        select(literal("reason"), no_id, AdjournmentReason.code, AdjournmentReason.label, no_title).where(
-            one_of(AdjournmentReason.code, "reasons")
-        ),
+        select(
+            literal("reason"),
+            no_id,
+            AdjournmentReason.code,
+            AdjournmentReason.label,
+            AdjournmentReason.label_ur,
+        ).where(one_of(AdjournmentReason.code, "reasons")),
     )
 
 

@@ -31,6 +31,7 @@ import {
   hearingBody,
   outcomeBody,
   outcomeErrors,
+  reasonInWords,
   takesNextDate,
 } from '../src/schedules/hearings'
 import { dueBadge, groupRuns, isOverdue } from '../src/schedules/due'
@@ -224,6 +225,15 @@ describe('the outcome form', () => {
     expect(defaultSide('PROSECUTION_SOUGHT_TIME', reasons)).toBe('prosecution')
     expect(defaultSide('ODD', reasons)).toBe('')
     expect(defaultSide('UNKNOWN', reasons)).toBe('')
+  })
+
+  it("words a reason in the reader's language, falling back to English and then the code", () => {
+    const urdu = { reason: 'WITNESS_ABSENT', label: 'Prosecution witness absent', label_ur: 'استغاثہ کا گواہ غیر حاضر' }
+    expect(reasonInWords(urdu, 'ur')).toBe('استغاثہ کا گواہ غیر حاضر')
+    expect(reasonInWords(urdu, 'en')).toBe('Prosecution witness absent')
+    expect(reasonInWords(reasons[0]!, 'ur')).toBe('Prosecution sought time')
+    expect(reasonInWords({ reason: 'RETIRED', label: null, label_ur: null }, 'ur')).toBe('RETIRED')
+    expect(reasonInWords({ code: 'TYPED' }, 'en')).toBe('TYPED')
   })
 
   it('needs an outcome, and a reason for an adjournment', () => {

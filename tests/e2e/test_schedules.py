@@ -358,6 +358,13 @@ def test_prosecutor_records_an_adjournment(page: Page, server: str) -> None:
     expect(page.get_by_test_id("hearings-past")).to_contain_text("Prosecution")
     expect(page.get_by_test_id("hearings-upcoming")).to_contain_text("Prosecution evidence")
     shot(page, "case-hearings-after-outcome-en-1280")
+    # in Urdu the reason reads in Urdu (the reference list's words), not in English
+    _urdu(page)
+    expect(page.get_by_test_id("hearings-past")).to_contain_text("استغاثہ نے وقت مانگا")
+    expect(page.get_by_test_id("hearings-past")).not_to_contain_text("Prosecution sought time")
+    expect(done).to_contain_text("ملتوی")  # the saved notice is reworded too
+    shot(page, "case-hearings-after-outcome-ur-1280")
+    _english(page)
     # the witness is now recorded as examined
     page.get_by_role("link", name=re.compile("^People")).click()
     person = page.locator("[data-testid='people-table'] tr", has_text="Hassan Raza")

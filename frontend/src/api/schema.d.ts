@@ -1521,8 +1521,16 @@ export interface components {
         AdjournmentOut: {
             /** Reason */
             reason: string;
-            /** Label */
+            /**
+             * Label
+             * @description the reason, in words
+             */
             label: string | null;
+            /**
+             * Label Ur
+             * @description the reason, in words (Urdu), if the reference list has it
+             */
+            label_ur: string | null;
             /** Attributed To */
             attributed_to: string | null;
         };

@@ -131,6 +131,14 @@ export function blankOutcome(): OutcomeDraft {
   return { outcome: '', reason: '', attributed_to: '', next_date: '', next_time: '', next_purpose: '', witnesses: [], notes: '' }
 }
 
+/** A reason in words, in the reader's language (Urdu when the reference list has it), else its code. */
+export function reasonInWords(
+  r: { code?: string; reason?: string; label?: string | null; label_ur?: string | null },
+  locale: string,
+): string {
+  return (locale === 'ur' && r.label_ur) || r.label || r.reason || r.code || ''
+}
+
 /** The side a reason is attributed to by default (the reference list says), or '' for an unknown code. */
 export function defaultSide(code: string, reasons: readonly ReasonChoice[]): Side | '' {
   const r = reasons.find((x) => x.code === code)
