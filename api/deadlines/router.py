@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.audit import service as audit
 from api.concurrency import etag, etag_documented, set_etag
-from api.db import DbSession, columns_of
+from api.db import DbSession
 from api.deadlines import service
 from api.deadlines.models import CaseDeadline
 from api.deadlines.schemas import DeadlineOut, DeadlineUpdate, Status
@@ -24,20 +24,20 @@ router = APIRouter(prefix="/api/v1", tags=["deadlines"], route_class=UnitOfWorkR
 Reader = Annotated[Principal, require(Perm.deadlines_read)]
 
 
-def _fields(row: dict[str, Any], number: str, rule: Any, today: date) -> dict[str, Any]:
-    """A ``DeadlineOut``'s fields from a deadline's columns (``columns_of``, or a page's rows) and
-    its rule (a row of ``service.context_of``)."""
+def _fields(row: dict[str, Any], today: date) -> dict[str, Any]:
+    """A ``DeadlineOut``'s fields from a deadline's columns and what it is shown with (a page's
+    row, or ``service.shown``)."""
     status, due, met_on = row["status"], row["due_date"], row["met_on"]
     is_open = status == "open"
     return {
         "id": row["id"],
         "case_id": row["case_id"],
-        "case_number": number,
-        "rule": rule.code,
-        "rule_id": rule.id,
-        "legal_reference": rule.legal_reference,
-        "trigger_event": rule.trigger_event,
-        "confidence": rule.confidence,
+        "case_number": row["case_number"],
+        "rule": row["rule_code"],
+        "rule_id": row["rule_id"],
+        "legal_reference": row["legal_reference"],
+        "trigger_event": row["trigger_event"],
+        "confidence": row["confidence"],
         "source": row["source"],
         "triggered_on": row["triggered_on"],
         "due_date": due,
@@ -51,14 +51,8 @@ def _fields(row: dict[str, Any], number: str, rule: Any, today: date) -> dict[st
     }
 
 
-def _present(db: DbSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    numbers, rules = service.context_of(db, rows)
-    today = service.today()
-    return [_fields(r, numbers[r["case_id"]], rules[r["rule_id"]], today) for r in rows]
-
-
 def _one(db: DbSession, row: CaseDeadline) -> DeadlineOut:
-    return DeadlineOut.model_validate(_present(db, [columns_of(row)])[0])
+    return DeadlineOut.model_validate(_fields(service.shown(db, row), service.today()))
 
 
 @router.get(
@@ -102,7 +96,8 @@ def list_deadlines(
         tiebreak=CaseDeadline.id,
         core=True,
     )
-    return page_response(DeadlineOut, _present(db, as_dicts(rows)), total, paging)
+    today = service.today()
+    return page_response(DeadlineOut, [_fields(r, today) for r in as_dicts(rows)], total, paging)
 
 
 @router.get(

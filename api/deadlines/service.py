@@ -28,7 +28,7 @@ a new rule with ``effective_from`` (and ``effective_to`` on the old one).
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -533,9 +533,12 @@ def list_deadlines(
     """The statement of the board: only clocks of cases the caller may read. ``overdue``: open and
     due before today (the service's zone). The total is counted up to DEFAULT_COUNT_CAP."""
     scope, needs_case = _scope(principal)
-    stmt = select(*CaseDeadline.__table__.columns)  # a page is read as Core rows
-    if needs_case:
-        stmt = stmt.join(Case, Case.id == CaseDeadline.case_id)
+    # a page is read as Core rows, with what each is shown with (outer joins where the scope needs
+    # no case: the count, which reads none of their columns, leaves them out)
+    stmt = select(*CaseDeadline.__table__.columns, *SHOWN_WITH)
+    on_case = Case.id == CaseDeadline.case_id
+    stmt = stmt.join(Case, on_case) if needs_case else stmt.outerjoin(Case, on_case)
+    stmt = stmt.outerjoin(DeadlineRule, DeadlineRule.id == CaseDeadline.rule_id)
     stmt = stmt.where(*scope).execution_options(**{COUNT_CAP: DEFAULT_COUNT_CAP})
     if case_id is not None:
         stmt = stmt.where(CaseDeadline.case_id == case_id)
@@ -572,26 +575,27 @@ def get_deadline(session: Session, *, principal: Principal, deadline_id: int) ->
     return row
 
 
-def context_of(session: Session, rows: Iterable[dict[str, Any]]) -> tuple[dict[int, str], dict[int, Any]]:
-    """(case numbers, rules' codes and texts) for presenting a page of rows: two prepared lookups
-    on the connection, whatever the page size."""
-    rows = list(rows)
-    run = session.connection().execute
-    case_ids = list({r["case_id"] for r in rows})
-    rule_ids = list({r["rule_id"] for r in rows})
-    numbers = dict(run(_CASE_NUMBERS, {"ids": case_ids}).all()) if case_ids else {}
-    rules = {r.id: r for r in run(_RULE_TEXTS, {"ids": rule_ids})} if rule_ids else {}
-    return numbers, rules
-
-
-_CASE_NUMBERS = select(Case.id, Case.number).where(db.one_of(Case.id, "ids"))
-_RULE_TEXTS = select(
-    DeadlineRule.id,
-    DeadlineRule.code,
+#: what a deadline is shown with: its case's number, its rule's code and texts (a page's rows
+#: carry them: ``list_deadlines``; a single deadline reads them with ``shown``)
+SHOWN_WITH = (
+    Case.number.label("case_number"),
+    DeadlineRule.code.label("rule_code"),
     DeadlineRule.legal_reference,
     DeadlineRule.trigger_event,
     DeadlineRule.confidence,
-).where(db.one_of(DeadlineRule.id, "ids"))
+)
+
+
+def shown(session: Session, row: CaseDeadline) -> dict[str, Any]:
+    """A deadline's columns with what it is shown with (one indexed lookup)."""
+    context = session.execute(
+        select(*SHOWN_WITH)
+        .select_from(CaseDeadline)
+        .join(Case, Case.id == CaseDeadline.case_id)
+        .join(DeadlineRule, DeadlineRule.id == CaseDeadline.rule_id)
+        .where(CaseDeadline.id == row.id)
+    ).one()
+    return db.columns_of(row) | context._asdict()
 
 
 def update_deadline(
