@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api.audit.models import AuditEntry
 from api.cases.models import Case, CaseAssignment, CaseEvent, CaseParty
@@ -26,6 +26,7 @@ from tests.test_cases_support import (  # noqa: F401
     assign,
     court_id,
     file_case,
+    principal_of,
     world_fixture,
 )
 
@@ -882,3 +883,53 @@ def test_create_is_idempotent_with_a_key(client, db, w):
     assert (
         db.scalar(select(func.count()).select_from(Hearing).where(Hearing.case_id == w.cases["own"].id)) == 1
     )
+
+
+def test_a_district_month_is_read_in_page_order(db, world: World):
+    """A district's hearings of a month come from ix_hearings_district_starts in the list's whole
+    order (starts_at, then id), with no sort: many hearings share a start (a court day's 09:00 list)
+    and, ordered by start only, PostgreSQL read and sorted all of them before returning a page."""
+    own = world.cases["own"]
+    day = date.today() + timedelta(days=30)
+    nine = datetime.combine(day, time(9), ZONE)
+    other_district = db.scalar(select(District.id).where(District.id != own.district_id))
+    court = db.scalar(select(Court.id).where(Court.district_id == own.district_id).limit(1))
+    rows = [
+        {
+            "case_id": own.id,
+            "district_id": own.district_id if i % 4 else other_district,
+            "court_id": court,
+            "starts_at": nine + timedelta(days=i // 600),
+            "purpose": "prosecution_evidence",
+            "witnesses_examined": [],
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+            "version": 1,
+        }
+        for i in range(3000)
+    ]
+    db.execute(Hearing.__table__.insert(), rows)
+    db.execute(text("ANALYZE"))
+    stmt, given = hearing_service.list_hearings(
+        principal_of(world.users["district_prosecutor"]),
+        district_id=own.district_id,
+        starts_from=nine - timedelta(days=1),
+        starts_to=nine + timedelta(days=30),
+    )
+    page = stmt.order_by(Hearing.starts_at, Hearing.id).limit(50)
+    compiled = page.compile(db.get_bind())
+    values = compiled.construct_params(given)
+    if db.get_bind().dialect.name == "sqlite":
+        plan = " | ".join(
+            str(row[-1])
+            for row in db.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", tuple(values[name] for name in compiled.positiontup)
+            )
+        )
+        assert "TEMP B-TREE" not in plan, plan
+    else:
+        plan = " | ".join(
+            str(row[0]) for row in db.connection().exec_driver_sql(f"EXPLAIN {compiled}", values)
+        )
+        assert "Sort" not in plan, plan
+    assert "ix_hearings_district_starts" in plan, plan

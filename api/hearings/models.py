@@ -31,7 +31,8 @@ class Hearing(Versioned, Base):
 
     __tablename__ = "hearings"
     __table_args__ = (
-        Index("ix_hearings_district_starts", "district_id", "starts_at"),
+        # the district list's whole order (the id breaks ties of a start): migration 0009
+        Index("ix_hearings_district_starts", "district_id", "starts_at", "id"),
         Index("ix_hearings_prosecutor_starts", "prosecutor_id", "starts_at"),
         Index("ix_hearings_court_starts", "court_id", "starts_at"),
         Index("ix_hearings_case_starts", "case_id", "starts_at"),
