@@ -587,7 +587,7 @@ SHOWN_WITH = (
 
 
 def shown(session: Session, row: CaseDeadline) -> dict[str, Any]:
-    """A deadline's columns with what it is shown with (one indexed lookup)."""
+    """A deadline's columns with what it is shown with (one statement, by primary keys)."""
     context = session.execute(
         select(*SHOWN_WITH)
         .select_from(CaseDeadline)

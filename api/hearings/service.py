@@ -877,24 +877,25 @@ def labels_for(session: Session, hearings: Sequence[dict[str, Any]]) -> Labels:
         "reasons": list({h["adjournment_reason"] for h in hearings if h["adjournment_reason"]}),
     }
     # .all(): one fetch of the rows (iterating a result fetches them one by one, 30% slower here)
-    for kind, key, code, name, title in session.connection().execute(_LABELS, params).all():
+    # ``more``: a case's title, a reason's Urdu words
+    for kind, key, code, name, more in session.connection().execute(_LABELS, params).all():
         if kind == "case":
-            labels.cases[key] = (name, title)
+            labels.cases[key] = (name, more)
         elif kind == "court":
             labels.courts[key] = name
         elif kind == "user":
             labels.users[key] = name
         else:
-            labels.reasons[code] = (name, title)
+            labels.reasons[code] = (name, more)
     return labels
 
 
 def _labels_statement() -> Any:
-    no_id, no_code, no_title = null().cast(Integer), null().cast(String), null().cast(String)
+    no_id, no_code, no_more = null().cast(Integer), null().cast(String), null().cast(String)
     return union_all(
         select(literal("case"), Case.id, no_code, Case.number, Case.title).where(one_of(Case.id, "cases")),
-        select(literal("court"), Court.id, no_code, Court.name, no_title).where(one_of(Court.id, "courts")),
-        select(literal("user"), User.id, no_code, User.full_name, no_title).where(one_of(User.id, "users")),
+        select(literal("court"), Court.id, no_code, Court.name, no_more).where(one_of(Court.id, "courts")),
+        select(literal("user"), User.id, no_code, User.full_name, no_more).where(one_of(User.id, "users")),
         select(
             literal("reason"),
             no_id,
