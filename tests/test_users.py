@@ -291,6 +291,8 @@ def test_every_role_reads_itself(client, make_user, login):
         body = r.json()
         assert body["roles"] == [role] and body["id"] == user.id
         assert {"id", "username", "full_name", "roles", "district_id"} <= set(body)
+        assert r.headers["etag"] == f'"user-{user.id}-v{user.version}"'
+        assert r.headers["content-type"] == "application/json"
     assert client.get("/api/v1/users/me").status_code == 401
 
 

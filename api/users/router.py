@@ -10,7 +10,7 @@ from api.db import DbSession
 from api.errors import problem_responses
 from api.pagination import IdPath, IdQuery, Page, PageParams, paginate, sorting
 from api.permissions import Perm, Principal, Role, require
-from api.routing import UnitOfWorkRoute
+from api.routing import UnitOfWorkRoute, model_response
 from api.schema_rules import TextBool
 from api.users import service
 from api.users.models import User
@@ -31,10 +31,11 @@ SORTS = {"username": User.username, "full_name": User.full_name, "created_at": U
 )
 def me(
     db: DbSession, response: Response, principal: Annotated[Principal, require(Perm.authenticated)]
-) -> User:
+) -> Response:
+    """Every screen of the SPA starts here: answered in one trip through the thread pool."""
     user = service.get_user(db, principal.user_id)
     set_etag(response, service.ETAG_KIND, user.id, user.version)
-    return user
+    return model_response(UserOut.model_validate(user), response)
 
 
 @router.post(
