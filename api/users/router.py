@@ -32,7 +32,7 @@ SORTS = {"username": User.username, "full_name": User.full_name, "created_at": U
 def me(
     db: DbSession, response: Response, principal: Annotated[Principal, require(Perm.authenticated)]
 ) -> Response:
-    """Every screen of the SPA starts here: answered in one trip through the thread pool."""
+    # every screen of the SPA starts here: answered in one trip through the thread pool
     user = service.get_user(db, principal.user_id)
     set_etag(response, service.ETAG_KIND, user.id, user.version)
     return model_response(UserOut.model_validate(user), response)
